@@ -1,0 +1,81 @@
+# claimwire: `make help` lists the targets (from their `## ` comments).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8000
+# The published index the server reads (a directory holding `current` -> snapshots/<id>).
+INDEX_DIR ?= var/index
+CORPUS ?= data/sample
+NLI_DIR ?= ../shared/nli
+STANCE_MODEL ?= models/stance-minilm-l6-nli
+
+export HF_HUB_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+
+.PHONY: help install serve test check fmt index openapi train-stance eval-stance calibrate-stance bench verify-batch soak clean
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	# torch first and pinned: the CPU build; anything unpinned would pull CUDA wheels.
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create the virtualenv in .venv and install everything
+
+$(INDEX_DIR)/current: | $(STAMP)
+	$(PY) -m index build --corpus $(CORPUS) --out $(INDEX_DIR)
+
+serve: $(STAMP) $(INDEX_DIR)/current ## serve the bundled corpus under gunicorn on PORT (default 8000)
+	CLAIMWIRE_INDEX_DIR=$(INDEX_DIR) PORT=$(PORT) exec $(VENV)/bin/gunicorn -c service/gunicorn_conf.py 'service:create_app()'
+
+test: $(STAMP) ## run the test suite (real models, a real gunicorn server)
+	$(PY) -m pytest
+
+check: $(STAMP) ## ruff lint + format check, mypy strict
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+fmt: $(STAMP) ## format and autofix with ruff
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+index: OUT ?= $(INDEX_DIR)
+index: $(STAMP) ## build an index: make index [CORPUS=data/sample] [OUT=var/index]
+	$(PY) -m index build --corpus $(CORPUS) --out $(OUT)
+
+openapi: $(STAMP) ## regenerate openapi.yaml from the marshmallow schemas
+	$(PY) -m service.openapi openapi.yaml
+
+train-stance: $(STAMP) ## train the stance cross-encoder on NLI_DIR (resumable after Ctrl-C)
+	$(PY) -m stance train --data $(NLI_DIR)/train.jsonl --out $(STANCE_MODEL)
+	$(PY) -m stance calibrate --data $(NLI_DIR)/train.jsonl --model $(STANCE_MODEL)
+
+calibrate-stance: $(STAMP) ## refit the stance model's temperature on the training hold-out
+	$(PY) -m stance calibrate --data $(NLI_DIR)/train.jsonl --model $(STANCE_MODEL)
+
+eval-stance: $(STAMP) ## evaluate the stance model on every eval_*.jsonl: make eval-stance [STANCE_MODEL=path|id]
+	$(PY) -m stance eval --data-dir $(NLI_DIR) --model $(STANCE_MODEL)
+
+bench: $(STAMP) ## benchmarks: encoder, search, stance, /verify (ratios and absolute figures)
+	$(PY) -m bench
+
+verify-batch: $(STAMP) $(INDEX_DIR)/current ## verify claims offline: make verify-batch CLAIMS=claims.txt|claims.jsonl OUT=results.jsonl
+	@test -n "$(CLAIMS)" || { echo "usage: make verify-batch CLAIMS=claims.txt|claims.jsonl OUT=results.jsonl"; exit 2; }
+	@test -n "$(OUT)" || { echo "usage: make verify-batch CLAIMS=claims.txt|claims.jsonl OUT=results.jsonl"; exit 2; }
+	CLAIMWIRE_INDEX_DIR=$(INDEX_DIR) $(PY) -m service.batch --claims $(CLAIMS) --out $(OUT)
+
+soak: $(STAMP) ## long load test (50 clients, 60 s, memory sampled); not part of CI
+	$(PY) -m pytest -m soak -s tests/test_load.py
+
+clean: ## remove the virtualenv, built indexes and caches
+	rm -rf $(VENV) var .cache .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,136 @@
+"""Stance inference: an NLI cross-encoder that scores (premise, hypothesis) pairs.
+
+The model is any sequence-classification checkpoint with entailment / neutral / contradiction
+labels in its config (the shipped `models/stance-minilm-l6-nli`, or a hub id such as
+`cross-encoder/nli-deberta-v3-base` for users with internet). Label order is read from the
+model's `id2label`, never assumed. Probabilities are temperature-scaled when the model
+directory carries a `calibration.json` (written by `python -m stance calibrate`).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import torch
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "models" / "stance-minilm-l6-nli"
+CALIBRATION_FILE = "calibration.json"
+_NAMES = ("entailment", "neutral", "contradiction")
+
+
+class StanceModelError(RuntimeError):
+    """The stance model cannot be loaded or its labels are not NLI labels."""
+
+
+@dataclass(frozen=True)
+class NLIScores:
+    """Calibrated probabilities that a premise entails, is neutral to, or contradicts a hypothesis."""
+
+    entailment: float
+    neutral: float
+    contradiction: float
+
+
+class StanceModel(Protocol):
+    """What the verification pipeline needs from a stance model."""
+
+    @property
+    def name(self) -> str: ...
+
+    def predict(self, pairs: Sequence[tuple[str, str]]) -> list[NLIScores]:
+        """Score `(premise, hypothesis)` pairs, all in one call."""
+        ...
+
+
+def label_indices(id2label: dict[int, str]) -> dict[str, int]:
+    """Map entailment/neutral/contradiction to the model's output columns."""
+    found: dict[str, int] = {}
+    for index, label in id2label.items():
+        key = str(label).strip().lower()
+        for name in _NAMES:
+            if key == name or key.startswith(name[:7]):
+                found[name] = int(index)
+    missing = [n for n in _NAMES if n not in found]
+    if missing:
+        raise StanceModelError(
+            f"model labels {sorted(id2label.values())} do not name {', '.join(missing)}; "
+            "an NLI model with entailment/neutral/contradiction labels is required"
+        )
+    return found
+
+
+def read_temperature(model_dir: Path) -> float:
+    """The fitted temperature from `calibration.json`, or 1.0 when none was fitted."""
+    path = model_dir / CALIBRATION_FILE
+    if not path.is_file():
+        return 1.0
+    temperature = float(json.loads(path.read_text())["temperature"])
+    if not 0.05 <= temperature <= 20.0:
+        raise StanceModelError(f"{path}: implausible temperature {temperature}")
+    return temperature
+
+
+class CrossEncoderStance:
+    """A transformers cross-encoder on the CPU, float32, scoring pairs in length-sorted batches."""
+
+    def __init__(
+        self,
+        name_or_path: str | Path = SHIPPED_MODEL,
+        *,
+        max_length: int = 256,
+        batch_size: int = 32,
+        temperature: float | None = None,
+    ) -> None:
+        source = str(name_or_path)
+        try:
+            self._tokenizer = AutoTokenizer.from_pretrained(source)
+            self._model = AutoModelForSequenceClassification.from_pretrained(source, dtype=torch.float32)
+        except (OSError, ValueError) as exc:
+            raise StanceModelError(f"cannot load stance model {source!r}: {exc}") from exc
+        self._model.eval()
+        self._columns = label_indices(dict(self._model.config.id2label))
+        local = Path(source)
+        self.temperature = temperature if temperature is not None else (
+            read_temperature(local) if local.is_dir() else 1.0
+        )
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self._name = local.name if local.is_dir() else source
+        # Fast tokenizers are not safe to share between threads (gunicorn gthread workers).
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @torch.inference_mode()
+    def logits(self, pairs: Sequence[tuple[str, str]]) -> torch.Tensor:
+        """Raw logits in the model's own column order, input order preserved."""
+        out = torch.empty(len(pairs), self._model.config.num_labels)
+        if not pairs:
+            return out
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        with self._lock:
+            for start in range(0, len(order), self.batch_size):
+                idx = order[start : start + self.batch_size]
+                inputs = self._tokenizer(
+                    [pairs[i][0] for i in idx],
+                    [pairs[i][1] for i in idx],
+                    truncation="only_first",
+                    max_length=self.max_length,
+                    padding=True,
+                    return_tensors="pt",
+                )
+                out[idx] = self._model(**inputs).logits.float()
+        return out
+
+    def predict(self, pairs: Sequence[tuple[str, str]]) -> list[NLIScores]:
+        probs = torch.softmax(self.logits(pairs) / self.temperature, dim=-1)
+        e, n, c = (self._columns[k] for k in _NAMES)
+        return [NLIScores(float(row[e]), float(row[n]), float(row[c])) for row in probs]
