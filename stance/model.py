@@ -122,7 +122,7 @@ class CrossEncoderStance:
                 inputs = self._tokenizer(
                     [pairs[i][0] for i in idx],
                     [pairs[i][1] for i in idx],
-                    truncation="only_first",
+                    truncation="longest_first",
                     max_length=self.max_length,
                     padding=True,
                     return_tensors="pt",
