@@ -54,6 +54,25 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _probe(args: argparse.Namespace) -> int:
+    from stance.context import ContextMode
+    from stance.model import CrossEncoderStance
+    from stance.probe import read_probe, run_probe
+
+    model = CrossEncoderStance(args.model)
+    rows = read_probe()
+    print(f"model: {model.name}; {len(rows)} sample-corpus pairs")
+    for mode in ContextMode:
+        result = run_probe(model, rows, mode)
+        print(
+            f"context={mode.value:<9} accuracy={result.accuracy:.3f} "
+            f"gold_probability={result.gold_probability:.3f}"
+        )
+        for claim, gold, predicted in result.wrong:
+            print(f"    wrong: {claim!r}: gold {gold}, predicted {predicted}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     parser = argparse.ArgumentParser(prog="python -m stance", description=__doc__)
@@ -87,7 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     p_eval.add_argument("--json", default=None, help="also write the figures to this JSON file")
     p_eval.add_argument("--max-length", type=int, default=256)
 
+    p_probe = sub.add_parser("probe", help="sample-corpus pairs: accuracy per premise context mode")
+    p_probe.add_argument("--model", default=DEFAULT_MODEL, help="model directory or model id")
+
     args = parser.parse_args(argv)
+    if args.command == "probe":
+        return _probe(args)
     if args.command == "calibrate":
         from stance.calibrate import calibrate
 
