@@ -10,6 +10,7 @@ directory carries a `calibration.json` (written by `python -m stance calibrate`)
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -92,7 +93,17 @@ class CrossEncoderStance:
             self._tokenizer = AutoTokenizer.from_pretrained(source)
             self._model = AutoModelForSequenceClassification.from_pretrained(source, dtype=torch.float32)
         except (OSError, ValueError) as exc:
-            raise StanceModelError(f"cannot load stance model {source!r}: {exc}") from exc
+            hint = (
+                ""
+                if Path(source).is_dir()
+                else (
+                    " (not a local directory; as a model id it needs the hub or a local cache, "
+                    "and HF_HUB_OFFLINE is set)"
+                    if os.environ.get("HF_HUB_OFFLINE") == "1"
+                    else " (not a local directory, and not a model id that could be fetched)"
+                )
+            )
+            raise StanceModelError(f"cannot load stance model {source!r}{hint}: {exc}") from exc
         self._model.eval()
         self._columns = label_indices(dict(self._model.config.id2label))
         local = Path(source)

@@ -8,7 +8,7 @@ import os
 import random
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,8 +121,11 @@ def predict_logits(
     return out
 
 
-def train(config: TrainConfig) -> dict[str, Any]:
-    """Train, resuming from `work_dir` when its checkpoint matches this recipe."""
+def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Train, resuming from `work_dir` when its checkpoint matches this recipe.
+
+    `on_step` is called after every optimiser step (tests use it to interrupt a run).
+    """
     random.seed(config.seed)
     torch.manual_seed(config.seed)
     work = Path(config.work_dir)
@@ -225,6 +228,8 @@ def train(config: TrainConfig) -> dict[str, Any]:
                 )
                 if step % config.checkpoint_every == 0:
                     save_checkpoint()
+                if on_step is not None:
+                    on_step(step)
     except KeyboardInterrupt:
         save_checkpoint()
         bar.close()
@@ -259,8 +264,9 @@ def publish(
     model.half().save_pretrained(tmp, safe_serialization=True)  # type: ignore[no-untyped-call]
     model.float()  # type: ignore[no-untyped-call]
     tokenizer.save_pretrained(tmp)
-    # Files a previous publish added (model card, calibration) are kept if present.
-    for keep in ("README.md", "calibration.json"):
+    # The model card is kept; a calibration belongs to the old weights and is refitted
+    # (`python -m stance calibrate`, which `make train-stance` runs next).
+    for keep in ("README.md",):
         if (out / keep).exists():
             shutil.copy2(out / keep, tmp / keep)
     (tmp / "training.json").write_text(json.dumps(report, indent=2) + "\n")
