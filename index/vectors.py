@@ -1,0 +1,101 @@
+"""The dense side of retrieval: FAISS inner-product indexes, exact or HNSW by corpus size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from index.config import IndexConfig
+
+FLAT = "flat_ip"
+HNSW = "hnsw_flat_ip"
+
+
+class VectorIndex(Protocol):
+    """Nearest neighbours by inner product over unit vectors (= cosine similarity)."""
+
+    index_type: str
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    def search(self, query: npt.NDArray[np.float32], k: int) -> list[tuple[int, float]]:
+        """Top k (row, inner product) for one query vector, best first."""
+        ...
+
+
+def _faiss() -> Any:
+    """The faiss module, typed loosely (its stubs miss the HNSW attributes we use)."""
+    import faiss
+
+    return faiss
+
+
+def choose_index_type(n_passages: int, config: IndexConfig) -> str:
+    """Exact search below `config.hnsw_threshold` passages, HNSW at or above it."""
+    return FLAT if n_passages < config.hnsw_threshold else HNSW
+
+
+class FaissIndex:
+    """A FAISS `IndexFlatIP` or `IndexHNSWFlat` (METRIC_INNER_PRODUCT); read-only once built."""
+
+    def __init__(self, index: Any, index_type: str) -> None:
+        self._index = index
+        self.index_type = index_type
+
+    @classmethod
+    def build(cls, vectors: npt.NDArray[np.float32], config: IndexConfig) -> FaissIndex:
+        faiss = _faiss()
+        n, dim = vectors.shape
+        index_type = choose_index_type(n, config)
+        if index_type == FLAT:
+            index = faiss.IndexFlatIP(dim)
+        else:
+            index = faiss.IndexHNSWFlat(dim, config.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = config.hnsw_ef_construction
+            index.hnsw.efSearch = config.hnsw_ef_search
+        if n:
+            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        return cls(index, index_type)
+
+    def save(self, path: Path) -> None:
+        _faiss().write_index(self._index, str(path))
+
+    @classmethod
+    def load(cls, path: Path, index_type: str, *, ef_search: int | None = None) -> FaissIndex:
+        index = _faiss().read_index(str(path))
+        if index_type == HNSW and ef_search is not None:
+            index.hnsw.efSearch = ef_search
+        return cls(index, index_type)
+
+    @property
+    def size(self) -> int:
+        return int(self._index.ntotal)
+
+    @property
+    def dimension(self) -> int:
+        return int(self._index.d)
+
+    @property
+    def faiss_index(self) -> Any:
+        return self._index
+
+    def search(self, query: npt.NDArray[np.float32], k: int) -> list[tuple[int, float]]:
+        k = min(k, self.size)
+        if k <= 0:
+            return []
+        q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        if self.index_type == HNSW:
+            # efSearch bounds how many neighbours HNSW can return; large fetches need more.
+            params = _faiss().SearchParametersHNSW()
+            params.efSearch = max(int(self._index.hnsw.efSearch), k)
+            scores, ids = self._index.search(q, k, params=params)
+        else:
+            scores, ids = self._index.search(q, k)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
