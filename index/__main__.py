@@ -1,0 +1,112 @@
+"""Command line: `python -m index build|info|search` (see `python -m index --help`)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from index.embedding import DEFAULT_EMBEDDING_MODEL, load_embedder
+from index.errors import CorpusError, SnapshotError
+from index.schema import SearchFilters
+from index.store import MANIFEST_FILE, Snapshot, build_index, current_snapshot_path
+
+DEFAULT_CORPUS = Path("data/sample")
+DEFAULT_OUT = Path("var/index")
+
+
+def _date(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid date {value!r} (expected YYYY-MM-DD)") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m index", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help="build a snapshot from a corpus and publish it")
+    build.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="folder of .txt files or .jsonl")
+    build.add_argument("--out", type=Path, default=DEFAULT_OUT, help="index root (default var/index)")
+    build.add_argument("--model", default=DEFAULT_EMBEDDING_MODEL, help="embedding model path or id")
+    build.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    info = sub.add_parser("info", help="print the manifest of the current snapshot")
+    info.add_argument("--out", type=Path, default=DEFAULT_OUT, help="index root (default var/index)")
+
+    search = sub.add_parser("search", help="search the current snapshot")
+    search.add_argument("query")
+    search.add_argument("--out", type=Path, default=DEFAULT_OUT, help="index root (default var/index)")
+    search.add_argument("-k", type=int, default=5, help="number of hits (default 5)")
+    search.add_argument("--outlet", action="append", help="only this outlet (repeatable)")
+    search.add_argument("--date-from", type=_date, help="only passages dated on or after (YYYY-MM-DD)")
+    search.add_argument("--date-to", type=_date, help="only passages dated on or before (YYYY-MM-DD)")
+    search.add_argument("--model", help="embedding model (default: the snapshot's)")
+    search.add_argument("--json", action="store_true", help="print hits as JSON Lines")
+    return parser
+
+
+def _build(args: argparse.Namespace) -> int:
+    embedder = load_embedder(args.model)
+    report = build_index(args.corpus, args.out, embedder, progress=not args.no_progress)
+    print(report.summary())
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    path = current_snapshot_path(args.out)
+    manifest = json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8"))
+    print(f"# {path}")
+    print(json.dumps(manifest, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    path = current_snapshot_path(args.out)
+    model = args.model
+    if model is None:
+        model = json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8")).get("embedding_model")
+    snapshot = Snapshot.load(path, load_embedder(model or DEFAULT_EMBEDDING_MODEL))
+    filters = SearchFilters(
+        outlets=frozenset(args.outlet) if args.outlet else None,
+        date_from=args.date_from,
+        date_to=args.date_to,
+    )
+    hits = snapshot.search(args.query, args.k, filters)
+    for rank, hit in enumerate(hits, start=1):
+        p = hit.passage
+        if args.json:
+            row = {"rank": rank, "similarity": hit.similarity, "score": hit.score, **p.to_json()}
+            row |= {"dense_rank": hit.dense_rank, "lexical_rank": hit.lexical_rank}
+            print(json.dumps(row, ensure_ascii=False))
+            continue
+        print(
+            f"{rank}. sim={hit.similarity:.3f} rrf={hit.score:.4f} "
+            f"dense={hit.dense_rank} bm25={hit.lexical_rank} "
+            f"[{p.outlet or 'unknown outlet'}, {p.date or 'unknown date'}] {p.document_id}#{p.sentence_index}"
+        )
+        print(f"   {p.text}")
+    if not hits:
+        print("no hits", file=sys.stderr)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    commands = {"build": _build, "info": _info, "search": _search}
+    try:
+        return commands[args.command](args)
+    except (SnapshotError, CorpusError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; the published snapshot is unchanged", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
