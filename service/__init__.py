@@ -1,0 +1,83 @@
+"""claimwire's HTTP service: `create_app()` builds a Flask app that verifies claims.
+
+Endpoints: `POST /verify`, `POST /verify/batch`, `GET /health`, `GET /ready`, `GET /index`,
+`GET /openapi.yaml` (the contract; `openapi.yaml` at the repository root is generated from the
+same schemas by `python -m service.openapi openapi.yaml`).
+
+Configuration (`service.config.DefaultConfig`, then `CLAIMWIRE_<KEY>` environment variables,
+then `test_config`):
+
+    INDEX_DIR                  var/index  directory holding `current` -> snapshots/<id>
+    EMBEDDING_MODEL            (index default)  embedder name or path
+    STANCE_MODEL               (stance default) stance cross-encoder name or path
+    CANDIDATES                 30     retrieve max(3 * top_k, CANDIDATES) hits
+    TOP_K_MAX                  50     largest accepted top_k
+    MIN_SIMILARITY             0.35   relevance gate on cosine similarity
+    SUPPORT_THRESHOLD          0.5    entailment needed to support
+    CONTRADICT_THRESHOLD       0.5    contradiction needed to contradict
+    MIN_CONTRADICT_SIMILARITY  0.45   similarity needed to contradict
+    VERDICT_THRESHOLD          0.6    stance_score of "confident" evidence
+    MAX_CLAIM_LENGTH           2000   characters per claim
+    BATCH_LIMIT                32     claims per batch request
+    MAX_CONTENT_LENGTH         262144 bytes per request body
+    RELOAD_INTERVAL            2.0    seconds between checks for a new snapshot
+    RELOAD_THREAD              true   check from a daemon thread (requests check too)
+
+Wiring tests inject objects through `test_config`: `EMBEDDER` and `STANCE` (models, so none is
+loaded) and `SNAPSHOT_LOADER` (`(path, embedder) -> snapshot`).
+
+Errors: every error is `application/problem+json` (RFC 9457)::
+
+    {"type": "urn:claimwire:problem:validation", "title": "Invalid request", "status": 422,
+     "detail": "...", "errors": {"claim": ["Missing data for required field."]}}
+
+`type` is `about:blank` for plain HTTP errors (404, 405, 413, 500), `urn:claimwire:problem:validation`
+for invalid bodies (422, with the `errors` field map) and `urn:claimwire:problem:not-ready` for
+503 while no snapshot or model is loaded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response
+
+__all__ = ["create_app"]
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, models (loaded here, once), runtime, resources."""
+    from .api import create_api
+    from .config import DefaultConfig
+    from .pipeline import Thresholds
+    from .resources import EXTENSION, State
+    from .runtime import Runtime, default_model_loader, default_snapshot_loader
+
+    app = Flask(__name__)
+    app.config.from_object(DefaultConfig)
+    app.config.from_prefixed_env("CLAIMWIRE")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    api = create_api(app)
+
+    @app.get("/openapi.yaml")
+    def openapi_yaml() -> Response:
+        return Response(api.spec.to_yaml(), mimetype="application/yaml")
+
+    config = app.config
+    if config.get("EMBEDDER") is not None and config.get("STANCE") is not None:
+        models = (config["EMBEDDER"], config["STANCE"])
+        load_models = lambda: models  # noqa: E731
+    else:
+        load_models = default_model_loader(config["EMBEDDING_MODEL"], config["STANCE_MODEL"])
+    runtime = Runtime(
+        Path(config["INDEX_DIR"]),
+        load_models,
+        config.get("SNAPSHOT_LOADER") or default_snapshot_loader,
+        interval=float(config["RELOAD_INTERVAL"]),
+    )
+    app.extensions[EXTENSION] = State(runtime=runtime, thresholds=Thresholds.from_config(config))
+    runtime.start(watch=bool(config["RELOAD_THREAD"]))
+    return app

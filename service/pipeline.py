@@ -1,0 +1,273 @@
+"""The verification pipeline: retrieve passages for a claim, score their stance, decide a verdict.
+
+No Flask here: the HTTP layer (`service.resources`) and the batch CLI (`service.batch`) both call
+`verify`. The algorithm, with every threshold taken from `Thresholds` (README "Verdict rules"):
+
+1. Retrieve `max(3 * top_k, candidates)` hits from the snapshot, with the request's filters.
+2. Relevance gate: keep hits whose cosine similarity to the claim is >= `min_similarity`. NLI
+   models trained on SNLI call unrelated pairs "contradiction", so the stance model alone never
+   decides relevance.
+3. Score every remaining (premise = passage with its previous sentence, hypothesis = claim) pair
+   in one `predict` call.
+4. A passage supports when entailment >= `support_threshold` and > contradiction; it contradicts
+   when contradiction >= `contradict_threshold`, > entailment and similarity >=
+   `min_contradict_similarity`. Its `stance_score` is that probability. Anything else is left out.
+5. Each side is sorted by (stance_score, similarity), best first, and cut to `top_k`.
+6. Verdict from the confident evidence (stance_score >= `verdict_threshold`): one side only ->
+   supported / refuted; both -> conflicting; none -> not_enough_info.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from index import SearchFilters, SearchHit
+from stance.context import build_premise
+from stance.model import StanceModel
+
+
+class SearchIndex(Protocol):
+    """What the pipeline needs from a loaded snapshot (`index.Snapshot` is one)."""
+
+    @property
+    def id(self) -> str: ...
+
+    def __len__(self) -> int: ...
+
+    def search(self, query: str, k: int, filters: SearchFilters | None = None) -> list[SearchHit]: ...
+
+
+class Verdict(StrEnum):
+    """What the evidence says about the claim as a whole."""
+
+    SUPPORTED = "supported"
+    REFUTED = "refuted"
+    CONFLICTING = "conflicting"
+    NOT_ENOUGH_INFO = "not_enough_info"
+
+
+class Stance(StrEnum):
+    """What one passage says about the claim."""
+
+    SUPPORTS = "supports"
+    CONTRADICTS = "contradicts"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The pipeline's tunable numbers; `from_config` reads them from the app configuration."""
+
+    candidates: int = 30
+    min_similarity: float = 0.35
+    support_threshold: float = 0.5
+    contradict_threshold: float = 0.5
+    min_contradict_similarity: float = 0.45
+    verdict_threshold: float = 0.6
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Thresholds:
+        return cls(
+            candidates=int(config["CANDIDATES"]),
+            min_similarity=float(config["MIN_SIMILARITY"]),
+            support_threshold=float(config["SUPPORT_THRESHOLD"]),
+            contradict_threshold=float(config["CONTRADICT_THRESHOLD"]),
+            min_contradict_similarity=float(config["MIN_CONTRADICT_SIMILARITY"]),
+            verdict_threshold=float(config["VERDICT_THRESHOLD"]),
+        )
+
+
+@dataclass(frozen=True)
+class Query:
+    """One claim to verify, with its retrieval options."""
+
+    claim: str
+    top_k: int = 10
+    outlets: Sequence[str] | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    def filters(self) -> SearchFilters | None:
+        if self.outlets is None and self.date_from is None and self.date_to is None:
+            return None
+        return SearchFilters(
+            outlets=frozenset(self.outlets) if self.outlets is not None else None,
+            date_from=self.date_from,
+            date_to=self.date_to,
+        )
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A passage that supports or contradicts the claim."""
+
+    passage_id: str
+    document_id: str
+    sentence_index: int
+    text: str
+    outlet: str | None
+    date: dt.date | None
+    title: str | None
+    url: str | None
+    similarity: float
+    stance: Stance
+    stance_score: float
+    context_before: str | None
+    context_after: str | None
+
+    @property
+    def context(self) -> dict[str, str | None]:
+        return {"before": self.context_before, "after": self.context_after}
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The answer for one claim (the body of `POST /verify`, less the HTTP envelope)."""
+
+    claim: str
+    verdict: Verdict
+    confidence: float
+    supporting: list[Evidence]
+    contradicting: list[Evidence]
+    snapshot: str
+    passages: int
+    embedding_model: str
+    stance_model: str
+
+    @property
+    def outlets(self) -> dict[str, list[str]]:
+        return {
+            "supporting": distinct_outlets(self.supporting),
+            "contradicting": distinct_outlets(self.contradicting),
+        }
+
+    @property
+    def index(self) -> dict[str, str | int]:
+        return {"snapshot": self.snapshot, "passages": self.passages}
+
+    @property
+    def models(self) -> dict[str, str]:
+        return {"embedding": self.embedding_model, "stance": self.stance_model}
+
+
+def distinct_outlets(evidence: Sequence[Evidence]) -> list[str]:
+    """Outlets in order of first appearance (best evidence first); unknown outlets are left out."""
+    return list(dict.fromkeys(e.outlet for e in evidence if e.outlet is not None))
+
+
+def parse_date(value: str | None) -> dt.date | None:
+    """An ISO date (or the date part of an ISO timestamp), None when unknown or unreadable."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def classify(hit: SearchHit, entailment: float, contradiction: float, t: Thresholds) -> Evidence | None:
+    """The hit as evidence for one side, or None when it is neither confident enough nor close enough."""
+    stance: Stance | None = None
+    score = 0.0
+    if entailment >= t.support_threshold and entailment > contradiction:
+        stance, score = Stance.SUPPORTS, entailment
+    elif (
+        contradiction >= t.contradict_threshold
+        and contradiction > entailment
+        and hit.similarity >= t.min_contradict_similarity
+    ):
+        stance, score = Stance.CONTRADICTS, contradiction
+    if stance is None:
+        return None
+    p = hit.passage
+    return Evidence(
+        passage_id=p.passage_id,
+        document_id=p.document_id,
+        sentence_index=p.sentence_index,
+        text=p.text,
+        outlet=p.outlet,
+        date=parse_date(p.date),
+        title=p.title,
+        url=p.url,
+        similarity=float(hit.similarity),
+        stance=stance,
+        stance_score=score,
+        context_before=p.context_before,
+        context_after=p.context_after,
+    )
+
+
+def decide(
+    supporting: Sequence[Evidence],
+    contradicting: Sequence[Evidence],
+    best_relevant: float | None,
+    t: Thresholds,
+) -> tuple[Verdict, float]:
+    """Verdict and confidence from the (uncut) evidence lists.
+
+    `best_relevant` is the highest stance probability among relevant candidates (None when no
+    candidate passed the relevance gate); it sets the confidence of not_enough_info.
+    """
+    top_support = max((e.stance_score for e in supporting), default=0.0)
+    top_contra = max((e.stance_score for e in contradicting), default=0.0)
+    confident_support = top_support >= t.verdict_threshold
+    confident_contra = top_contra >= t.verdict_threshold
+    if confident_support and confident_contra:
+        return Verdict.CONFLICTING, min(top_support, top_contra)
+    if confident_support:
+        return Verdict.SUPPORTED, top_support
+    if confident_contra:
+        return Verdict.REFUTED, top_contra
+    if best_relevant is None:
+        return Verdict.NOT_ENOUGH_INFO, 1.0
+    return Verdict.NOT_ENOUGH_INFO, 1.0 - best_relevant
+
+
+def _rank(evidence: list[Evidence]) -> list[Evidence]:
+    return sorted(evidence, key=lambda e: (e.stance_score, e.similarity), reverse=True)
+
+
+def verify(
+    query: Query,
+    snapshot: SearchIndex,
+    stance_model: StanceModel,
+    thresholds: Thresholds,
+    *,
+    embedding_model: str,
+) -> Verification:
+    """Verify one claim against one snapshot (the caller holds both for the whole call)."""
+    t = thresholds
+    hits = snapshot.search(query.claim, max(3 * query.top_k, t.candidates), query.filters())
+    relevant = [h for h in hits if h.similarity >= t.min_similarity]
+    pairs = [
+        (build_premise(h.passage.text, before=h.passage.context_before, title=h.passage.title), query.claim)
+        for h in relevant
+    ]
+    scores = stance_model.predict(pairs) if pairs else []
+    supporting: list[Evidence] = []
+    contradicting: list[Evidence] = []
+    best_relevant: float | None = None
+    for hit, s in zip(relevant, scores, strict=True):
+        # A contradiction from a passage below the contradiction gate is not trusted, so it does
+        # not lower the confidence of not_enough_info either.
+        trusted_contra = s.contradiction if hit.similarity >= t.min_contradict_similarity else 0.0
+        best_relevant = max(best_relevant or 0.0, s.entailment, trusted_contra)
+        evidence = classify(hit, s.entailment, s.contradiction, t)
+        if evidence is None:
+            continue
+        (supporting if evidence.stance is Stance.SUPPORTS else contradicting).append(evidence)
+    verdict, confidence = decide(supporting, contradicting, best_relevant, t)
+    return Verification(
+        claim=query.claim,
+        verdict=verdict,
+        confidence=confidence,
+        supporting=_rank(supporting)[: query.top_k],
+        contradicting=_rank(contradicting)[: query.top_k],
+        snapshot=snapshot.id,
+        passages=len(snapshot),
+        embedding_model=embedding_model,
+        stance_model=stance_model.name,
+    )

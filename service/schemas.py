@@ -1,0 +1,223 @@
+"""Marshmallow schemas: the request and response bodies, and the single source of `openapi.yaml`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask import current_app, has_app_context
+from marshmallow import ValidationError, fields, validate, validates, validates_schema
+from marshmallow.experimental.context import Context
+
+from .config import DefaultConfig
+from .pipeline import Stance, Verdict
+
+
+def setting(name: str) -> Any:
+    """A limit from the running app's config, a `Context` (the batch CLI), or the defaults."""
+    ctx: dict[str, Any] | None = Context[dict[str, Any] | None].get(default=None)
+    if ctx is not None and name in ctx:
+        return ctx[name]
+    if has_app_context():
+        return current_app.config[name]
+    return getattr(DefaultConfig, name)
+
+
+class ClaimOptionsSchema(ma.Schema):
+    """The claim and its retrieval options, shared by `/verify` and batch items."""
+
+    claim = fields.String(
+        required=True,
+        metadata={"description": "The claim (non-blank; at most MAX_CLAIM_LENGTH characters, default 2000)."},
+    )
+    top_k = fields.Integer(
+        load_default=10,
+        validate=validate.Range(min=1),
+        metadata={"description": "Most passages per side (1..TOP_K_MAX, default 50)."},
+    )
+    outlets = fields.List(
+        fields.String(validate=validate.Length(min=1)),
+        metadata={
+            "description": "Only passages from these outlets (exact names, as `GET /index` lists them)."
+        },
+    )
+    date_from = fields.Date(metadata={"description": "Only passages dated on or after this day."})
+    date_to = fields.Date(metadata={"description": "Only passages dated on or before this day."})
+
+    @validates("claim")
+    def check_claim(self, value: str, **_: Any) -> None:
+        if not value.strip():
+            raise ValidationError("The claim is blank.")
+        limit = int(setting("MAX_CLAIM_LENGTH"))
+        if len(value) > limit:
+            raise ValidationError(f"The claim is longer than {limit} characters.")
+
+    @validates("top_k")
+    def check_top_k(self, value: int, **_: Any) -> None:
+        limit = int(setting("TOP_K_MAX"))
+        if value > limit:
+            raise ValidationError(f"top_k is at most {limit}.")
+
+    @validates_schema
+    def check_dates(self, data: dict[str, Any], **_: Any) -> None:
+        start, end = data.get("date_from"), data.get("date_to")
+        if start is not None and end is not None and start > end:
+            raise ValidationError("date_from is after date_to.", field_name="date_to")
+
+
+class VerifyRequestSchema(ClaimOptionsSchema):
+    """`POST /verify` body."""
+
+
+class BatchClaimSchema(ClaimOptionsSchema):
+    """A batch item given as an object; without `id` it gets its 0-based position."""
+
+    id = fields.String(validate=validate.Length(min=1), metadata={"description": "Echoed in the result."})
+
+
+class ClaimItem(fields.Field[dict[str, Any]]):
+    """A batch item: a bare claim string, or a `BatchClaim` object (documented as oneOf)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict[str, Any]:
+        item = {"claim": value} if isinstance(value, str) else value
+        if not isinstance(item, dict):
+            raise ValidationError("Each item is a claim string or an object with a `claim`.")
+        loaded: dict[str, Any] = BatchClaimSchema().load(item)
+        return loaded
+
+
+class BatchRequestSchema(ma.Schema):
+    """`POST /verify/batch` body."""
+
+    claims = fields.List(
+        ClaimItem(),
+        required=True,
+        metadata={"description": "Claims, verified in order (1..BATCH_LIMIT items, default 32)."},
+    )
+
+    @validates("claims")
+    def check_claims(self, value: list[Any], **_: Any) -> None:
+        limit = int(setting("BATCH_LIMIT"))
+        if not value:
+            raise ValidationError("Give at least one claim.")
+        if len(value) > limit:
+            raise ValidationError(f"At most {limit} claims per request.")
+
+
+def claim_item2properties(self: Any, field: fields.Field[Any], **kwargs: Any) -> dict[str, Any]:
+    """apispec attribute function: document `ClaimItem` as string | BatchClaim."""
+    if isinstance(field, ClaimItem):
+        return {"oneOf": [{"type": "string"}, self.resolve_nested_schema(BatchClaimSchema)]}
+    return {}
+
+
+class ContextSchema(ma.Schema):
+    before = fields.String(required=True, allow_none=True, metadata={"description": "The previous sentence."})
+    after = fields.String(required=True, allow_none=True, metadata={"description": "The next sentence."})
+
+
+class EvidenceSchema(ma.Schema):
+    """A passage that supports or contradicts the claim."""
+
+    passage_id = fields.String(required=True)
+    document_id = fields.String(required=True)
+    sentence_index = fields.Integer(required=True)
+    text = fields.String(required=True)
+    outlet = fields.String(required=True, allow_none=True, metadata={"description": "null when unknown."})
+    date = fields.Date(required=True, allow_none=True, metadata={"description": "null when unknown."})
+    title = fields.String(required=True, allow_none=True)
+    url = fields.String(required=True, allow_none=True)
+    similarity = fields.Float(
+        required=True, metadata={"description": "Cosine similarity of claim and passage."}
+    )
+    stance = fields.Enum(Stance, by_value=True, required=True)
+    stance_score = fields.Float(required=True, metadata={"description": "Probability of that stance, 0..1."})
+    context = fields.Nested(ContextSchema, required=True)
+
+
+class OutletsSchema(ma.Schema):
+    supporting = fields.List(fields.String(), required=True)
+    contradicting = fields.List(fields.String(), required=True)
+
+
+class IndexRefSchema(ma.Schema):
+    snapshot = fields.String(required=True, metadata={"description": "Snapshot id that answered."})
+    passages = fields.Integer(required=True)
+
+
+class ModelsSchema(ma.Schema):
+    embedding = fields.String(required=True)
+    stance = fields.String(required=True)
+
+
+class VerifyResponseSchema(ma.Schema):
+    """`POST /verify` answer."""
+
+    claim = fields.String(required=True)
+    verdict = fields.Enum(Verdict, by_value=True, required=True)
+    confidence = fields.Float(required=True, metadata={"description": "0..1; see README, Verdict rules."})
+    supporting = fields.List(
+        fields.Nested(EvidenceSchema), required=True, metadata={"description": "Best first."}
+    )
+    contradicting = fields.List(
+        fields.Nested(EvidenceSchema), required=True, metadata={"description": "Best first."}
+    )
+    outlets = fields.Nested(
+        OutletsSchema, required=True, metadata={"description": "Distinct outlets per side."}
+    )
+    index = fields.Nested(IndexRefSchema, required=True)
+    models = fields.Nested(ModelsSchema, required=True)
+
+
+class BatchResultSchema(VerifyResponseSchema):
+    id = fields.String(required=True, metadata={"description": "The item's id, or its 0-based position."})
+
+
+class BatchResponseSchema(ma.Schema):
+    results = fields.List(
+        fields.Nested(BatchResultSchema), required=True, metadata={"description": "In order."}
+    )
+
+
+class HealthSchema(ma.Schema):
+    status = fields.String(required=True, metadata={"description": "Always `ok`."})
+
+
+class ReadySchema(ma.Schema):
+    status = fields.String(required=True, metadata={"description": "`ready`."})
+    snapshot = fields.String(required=True)
+
+
+class IndexInfoSchema(ma.Schema):
+    """`GET /index` answer: the snapshot being served."""
+
+    snapshot = fields.String(required=True)
+    passages = fields.Integer(required=True)
+    documents = fields.Integer(required=True)
+    outlets = fields.List(fields.String(), required=True)
+    built_at = fields.String(
+        required=True, metadata={"description": "When the snapshot was built (ISO 8601)."}
+    )
+    loaded_at = fields.DateTime(
+        required=True, metadata={"description": "When this process started serving it."}
+    )
+    index_type = fields.String(required=True)
+    corpus_checksum = fields.String(required=True)
+    models = fields.Nested(ModelsSchema, required=True)
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details (`application/problem+json`)."""
+
+    type = fields.String(
+        required=True,
+        metadata={"description": "URI naming the problem; `about:blank` for plain HTTP errors."},
+    )
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "Validation errors: field path (`claims.3.top_k`) -> messages."},
+    )
