@@ -1,0 +1,61 @@
+"""Sentence segmentation (pysbd), short fragments, in-article dedupe, ids and context."""
+
+from __future__ import annotations
+
+from index.articles import Article
+from index.config import IndexConfig
+from index.passages import Segmenter, article_passages, dedupe, passage_id
+
+
+def _article(text: str, **meta: str | None) -> Article:
+    return Article(document_id="doc", text=text, source="doc.txt", **meta)  # type: ignore[arg-type]
+
+
+def test_pysbd_keeps_abbreviations_inside_sentences() -> None:
+    seg = Segmenter()
+    text = "Protesters rallied in Seoul, Wednesday, Nov. 27, 2024. The U.S. and Kyiv disagreed."
+    assert seg.split(text) == [
+        "Protesters rallied in Seoul, Wednesday, Nov. 27, 2024.",
+        "The U.S. and Kyiv disagreed.",
+    ]
+
+
+def test_short_fragments_are_not_passages() -> None:
+    text = "Rudenko said on Sunday. he said. Aid to Ukraine. The ministry declined to comment."
+    texts = [p.text for p in article_passages(_article(text), Segmenter(), IndexConfig())]
+    assert texts == ["Rudenko said on Sunday.", "The ministry declined to comment."]
+    assert [p.text for p in article_passages(_article("Only three words."), Segmenter(), IndexConfig())] == []
+
+
+def test_exact_and_near_duplicates_kept_once() -> None:
+    sentences = [
+        "South Korean protesters stage a rally against weapons to Ukraine in Seoul on Wednesday.",
+        "South Korean protesters stage a rally against weapons to Ukraine in Seoul on Wednesday.",
+        "south korean protesters stage a rally against weapons to Ukraine in Seoul on Wednesday!",
+        "South Korean protesters stage a rally against weapons to Ukraine in Seoul on Wednesday, AP.",
+        "A different sentence about the defence minister's visit to Seoul.",
+    ]
+    assert dedupe(sentences, 0.9) == [sentences[0], sentences[4]]
+
+
+def test_passage_metadata_context_and_ids() -> None:
+    text = "First sentence about the visit. Second sentence about the request.\nThird sentence about Seoul."
+    article = _article(text, outlet="Wire", date="2024-11-28", title="T", url="https://x")
+    passages = article_passages(article, Segmenter(), IndexConfig())
+    assert [p.sentence_index for p in passages] == [0, 1, 2]
+    first, second, third = passages
+    assert (first.context_before, first.context_after) == (None, second.text)
+    assert (second.context_before, second.context_after) == (first.text, third.text)
+    assert third.context_after is None
+    assert {p.outlet for p in passages} == {"Wire"} and {p.date for p in passages} == {"2024-11-28"}
+    assert first.title == "T" and first.url == "https://x"
+    assert first.passage_id == passage_id("doc", 0, first.text)
+    assert len({p.passage_id for p in passages}) == 3
+    again = article_passages(article, Segmenter(), IndexConfig())
+    assert [p.passage_id for p in again] == [p.passage_id for p in passages]
+
+
+def test_unknown_metadata_stays_none_on_passages() -> None:
+    article = _article("A sentence with no known metadata at all.")
+    passages = article_passages(article, Segmenter(), IndexConfig())
+    assert passages[0].outlet is None and passages[0].date is None and passages[0].title is None
