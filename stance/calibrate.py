@@ -42,7 +42,7 @@ def fit_temperature(logits: torch.Tensor, gold: torch.Tensor) -> float:
         return loss  # type: ignore[no-any-return]
 
     optimizer.step(closure)  # type: ignore[no-untyped-call]
-    return float(log_t.exp())
+    return float(log_t.detach().exp())
 
 
 def calibrate(model_dir: Path, data: Path) -> dict[str, Any]:

@@ -1,0 +1,132 @@
+"""The shipped stance model: offline loading, label mapping, and how it reads the sample corpus."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from stance.context import ContextMode, build_premise
+from stance.model import SHIPPED_MODEL, CrossEncoderStance, StanceModelError, label_indices
+
+REPO = Path(__file__).resolve().parents[2]
+
+# Sentences as they stand in data/sample, with the previous sentence of their article.
+PROPELLANT_003 = (
+    "The delegation even requested 155 mm artillery shell propellants, suggesting that if lethal "
+    "ammunition sales were impossible, they would settle for propellant materials."
+)
+PROPELLANT_003_BEFORE = (
+    "Government sources revealed that Ukraine was particularly interested in purchasing non-lethal weaponry."
+)
+PROPELLANT_TROIB = "Additionally, they requested launching charges for 155mm shells, according to the source."
+PROPELLANT_TROIB_BEFORE = (
+    "SBS reported that a government source indicated Kiev's intention to negotiate the purchase of weapons "
+    "from South Korean defense firms, specifically KM-SAM systems, along with radars for air defense and "
+    "counter-battery operations."
+)
+MINISTER = (
+    "Minister of National Defense Kim Yong-hyun, who spoke with his visiting Ukrainian counterpart Rustem "
+    "Umerov for 30 minutes on Wednesday, said he “did not receive any proposals” from the delegation about "
+    "buying the Cheongung air defense system, as some reports had speculated."
+)
+MINISTER_BEFORE = (
+    "The delegation from Ukraine did not request that South Korea provide defensive weapons during a series "
+    "of high-level meetings held Wednesday in Seoul."
+)
+
+
+def test_shipped_model_loads_with_no_network() -> None:
+    # A fresh interpreter in which any socket connection fails: loading must not need one.
+    code = (
+        "import socket\n"
+        "def refuse(*a, **k): raise OSError('network disabled in this test')\n"
+        "socket.socket.connect = refuse\n"
+        "socket.create_connection = refuse\n"
+        "from stance.model import CrossEncoderStance\n"
+        "m = CrossEncoderStance()\n"
+        "s = m.predict([('A man is sleeping.', 'A person is asleep.')])[0]\n"
+        "import json; print(json.dumps({'name': m.name, 'e': s.entailment, 't': m.temperature}))\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["name"] == SHIPPED_MODEL.name
+    assert result["e"] > 0.5
+
+
+def test_shipped_model_is_small_and_labelled() -> None:
+    config = json.loads((SHIPPED_MODEL / "config.json").read_text())
+    assert set(config["id2label"].values()) == {"entailment", "neutral", "contradiction"}
+    assert (SHIPPED_MODEL / "model.safetensors").stat().st_size <= 100 * 1024 * 1024
+    assert (SHIPPED_MODEL / "calibration.json").is_file()
+    assert (SHIPPED_MODEL / "README.md").is_file()
+
+
+@pytest.mark.parametrize(
+    ("id2label", "expected"),
+    [
+        (
+            {0: "contradiction", 1: "entailment", 2: "neutral"},
+            {"contradiction": 0, "entailment": 1, "neutral": 2},
+        ),
+        (
+            {0: "ENTAILMENT", 1: "NEUTRAL", 2: "CONTRADICTION"},
+            {"entailment": 0, "neutral": 1, "contradiction": 2},
+        ),
+    ],
+)
+def test_labels_come_from_the_config(id2label: dict[int, str], expected: dict[str, int]) -> None:
+    assert label_indices(id2label) == expected
+
+
+def test_a_model_without_nli_labels_is_refused() -> None:
+    with pytest.raises(StanceModelError, match="entailment"):
+        label_indices({0: "LABEL_0", 1: "LABEL_1", 2: "LABEL_2"})
+
+
+def test_a_missing_model_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(StanceModelError, match="cannot load stance model"):
+        CrossEncoderStance(tmp_path / "nowhere")
+
+
+def test_empty_batch(stance_model: CrossEncoderStance) -> None:
+    assert stance_model.predict([]) == []
+
+
+def test_probabilities_sum_to_one(stance_model: CrossEncoderStance) -> None:
+    scores = stance_model.predict([("A man is sleeping.", "A man is awake."), ("Dogs bark.", "Cats meow.")])
+    for s in scores:
+        assert s.entailment + s.neutral + s.contradiction == pytest.approx(1.0, abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("passage", "before"),
+    [(PROPELLANT_003, PROPELLANT_003_BEFORE), (PROPELLANT_TROIB, PROPELLANT_TROIB_BEFORE)],
+    ids=["003-propellants", "troib-launching-charges"],
+)
+def test_propellant_reports_entail_the_claim(
+    stance_model: CrossEncoderStance, passage: str, before: str
+) -> None:
+    premise = build_premise(passage, before=before, mode=ContextMode.PREVIOUS)
+    (s,) = stance_model.predict([(premise, "Ukraine requested 155mm propellant charges")])
+    assert s.entailment > max(s.neutral, s.contradiction), s
+
+
+def test_minister_denial_contradicts_the_cheongung_claim(stance_model: CrossEncoderStance) -> None:
+    premise = build_premise(MINISTER, before=MINISTER_BEFORE, mode=ContextMode.PREVIOUS)
+    (s,) = stance_model.predict([(premise, "Ukraine asked to buy the Cheongung system")])
+    assert s.contradiction > max(s.neutral, s.entailment), s
+
+
+def test_unrelated_pair_is_not_entailed(stance_model: CrossEncoderStance) -> None:
+    (s,) = stance_model.predict(
+        [(PROPELLANT_TROIB, "The European Central Bank raised interest rates in November 2024")]
+    )
+    assert s.entailment < 0.2
