@@ -206,12 +206,22 @@ def _clean_stale(root: Path) -> None:
 
 
 def _new_snapshot_id(root: Path, corpus_checksum: str) -> str:
+    """`<UTC second>-<8 hex of the corpus checksum>`, suffixed `-2`, `-3`... within one second.
+
+    The suffix continues past every id of that second still on disk, so an id is never reused
+    (even after pruning deleted an older one): a changed `current` link always means new data.
+    """
     base = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{corpus_checksum[:8]}"
-    candidate, n = base, 1
-    while (root / SNAPSHOTS_DIR / candidate).exists() or (root / f"{TMP_PREFIX}{candidate}").exists():
-        n += 1
-        candidate = f"{base}-{n}"
-    return candidate
+    taken = [p.name for p in (root / SNAPSHOTS_DIR).glob(f"{base}*")]
+    taken += [p.name.removeprefix(TMP_PREFIX) for p in root.glob(f"{TMP_PREFIX}{base}*")]
+    if not taken:
+        return base
+    suffixes = [1]
+    for name in taken:
+        rest = name[len(base) :]
+        if rest.startswith("-") and rest[1:].isdigit():
+            suffixes.append(int(rest[1:]))
+    return f"{base}-{max(suffixes) + 1}"
 
 
 def _pause_for_tests(tmp: Path) -> None:
