@@ -54,8 +54,14 @@ def real_models() -> tuple[Any, Any]:
     if not (STANCE_DIR / "config.json").is_file():
         pytest.skip(f"the shipped stance model is not in {STANCE_DIR} yet")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no network here; the models are on disk
+    import torch
+
     from index import load_embedder
     from stance.model import CrossEncoderStance
+
+    # One intra-op thread: the sample corpus is tiny, and on a shared 2-core machine extra torch
+    # threads spin against each other (a 2 s request took minutes with the default).
+    torch.set_num_threads(1)
 
     return load_embedder(), CrossEncoderStance(STANCE_DIR)
 

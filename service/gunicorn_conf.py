@@ -1,0 +1,68 @@
+"""gunicorn settings for `make serve` and the container (`gunicorn -c service/gunicorn_conf.py ...`).
+
+Environment: PORT (8000; GUNICORN_BIND overrides the whole address), WEB_CONCURRENCY (workers,
+2), GUNICORN_THREADS (4), GUNICORN_TIMEOUT (120), TORCH_THREADS (CPU cores / workers). Each
+worker builds its own app and so loads its own models: no `preload_app`, since torch state must
+not be shared across fork. The access log is off; the app's logs go to stderr as JSON lines.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from typing import Any
+
+bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))  # model loading happens in the worker
+graceful_timeout = 30  # in-flight /verify calls finish on SIGTERM
+keepalive = 5
+preload_app = False
+limit_request_line = 4094
+limit_request_fields = 50
+limit_request_field_size = 8190
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message (and the traceback, if any)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "pid": record.process,
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+logconfig_dict: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": JsonFormatter}},
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+    },
+    "root": {"level": loglevel.upper(), "handlers": ["stderr"]},
+    "loggers": {
+        "gunicorn.error": {"level": loglevel.upper(), "handlers": ["stderr"], "propagate": False},
+        "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
+    },
+}
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """Split the CPU cores between workers so torch threads do not oversubscribe them."""
+    import torch
+
+    default = max(1, (os.cpu_count() or 1) // max(1, workers))
+    torch.set_num_threads(int(os.environ.get("TORCH_THREADS", default)))

@@ -1,0 +1,87 @@
+"""The service on the bundled sample corpus with the real models: the answers must mean the right thing.
+
+These need the shipped stance model and tuned thresholds; they load the models once per session.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask.testing import FlaskClient
+
+SAMPLE_CORPUS = Path(__file__).resolve().parents[2] / "data" / "sample"
+
+PROPELLANT = "Ukraine requested 155mm propellant charges"
+CHEONGUNG = "Ukraine asked South Korea to sell it Cheongung air defense systems"
+ECB = "The European Central Bank raised interest rates in November 2024"
+
+
+def verify(client: FlaskClient, claim: str, **options: Any) -> dict[str, Any]:
+    response = client.post("/verify", json={"claim": claim, **options})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def test_propellant_claim_is_supported_by_both_reports(real_client: FlaskClient) -> None:
+    body = verify(real_client, PROPELLANT)
+    assert body["verdict"] == "supported", body
+    supporting = body["supporting"]
+    texts = " ".join(e["text"].lower() for e in supporting)
+    assert ("propellant" in texts and "launching charge" in texts) or "charges" in texts
+    outlets = {
+        e["outlet"] for e in supporting if "propellant" in e["text"].lower() or "charge" in e["text"].lower()
+    }
+    assert "TROIB News" in outlets
+    assert None in outlets  # the 003 article, whose outlet is unknown
+    assert any(e["document_id"].startswith("003") for e in supporting)
+    assert body["confidence"] >= 0.6
+
+
+def test_cheongung_claim_is_conflicting(real_client: FlaskClient) -> None:
+    body = verify(real_client, CHEONGUNG)
+    assert body["verdict"] == "conflicting", body
+    assert any("cheongung" in e["text"].lower() for e in body["supporting"])
+    herald = [e for e in body["contradicting"] if e["outlet"] == "The Korea Herald"]
+    assert any("did not receive any proposals" in e["text"] for e in herald), body["contradicting"]
+    assert "The Korea Herald" in body["outlets"]["contradicting"]
+
+
+def test_unrelated_claim_has_no_evidence(real_client: FlaskClient) -> None:
+    body = verify(real_client, ECB)
+    assert body["verdict"] == "not_enough_info", body
+    assert body["supporting"] == [] and body["contradicting"] == []
+
+
+def test_filters_narrow_the_evidence(real_client: FlaskClient) -> None:
+    body = verify(real_client, CHEONGUNG, outlets=["The Korea Herald"])
+    assert {e["outlet"] for e in body["supporting"] + body["contradicting"]} <= {"The Korea Herald"}
+    undated = verify(real_client, PROPELLANT, date_from="2024-11-01")
+    assert all(e["date"] is not None for e in undated["supporting"] + undated["contradicting"])
+
+
+def test_evidence_fields_are_well_formed(real_client: FlaskClient) -> None:
+    body = verify(real_client, CHEONGUNG)
+    assert 0.0 <= body["confidence"] <= 1.0
+    for evidence in body["supporting"] + body["contradicting"]:
+        assert 0.0 <= evidence["stance_score"] <= 1.0
+        assert -1.0 <= evidence["similarity"] <= 1.0
+        assert evidence["context"].keys() == {"before", "after"}
+    assert body["models"]["embedding"] and body["models"]["stance"] == "stance-minilm-l6-nli"
+    index = real_client.get("/index").get_json()
+    assert index["passages"] == body["index"]["passages"] > 0
+    assert "The Korea Herald" in index["outlets"]
+
+
+def test_publishing_a_rebuilt_index_is_picked_up(
+    real_client: FlaskClient, real_models: tuple[Any, Any], sample_index: Path
+) -> None:
+    from index import build_index
+
+    before = real_client.get("/index").get_json()["snapshot"]
+    build_index(SAMPLE_CORPUS, sample_index, real_models[0], progress=False)  # a new snapshot id
+    assert real_client.application.extensions["claimwire"].runtime.refresh() is True
+    after = real_client.get("/index").get_json()["snapshot"]
+    assert after != before
+    assert verify(real_client, ECB)["index"]["snapshot"] == after
