@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
 DEFAULT_MODEL = "models/stance-minilm-l6-nli"
 DEFAULT_DATA = "../shared/nli"
+
+
+def _interruptible() -> None:
+    """Ctrl-C and SIGTERM both stop training cleanly (checkpoint first).
+
+    A job started in the background of a non-interactive shell inherits SIGINT as ignored;
+    restore Python's handler so `kill -INT` works there too.
+    """
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _base_model() -> str:
@@ -127,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         from stance.train import TrainConfig, train
 
         torch.set_num_threads(args.threads)
+        _interruptible()
         config = TrainConfig(
             base=args.base or _base_model(),
             data=args.data,
