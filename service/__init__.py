@@ -1,8 +1,9 @@
 """claimwire's HTTP service: `create_app()` builds a Flask app that verifies claims.
 
 Endpoints: `POST /verify`, `POST /verify/batch`, `GET /health`, `GET /ready`, `GET /index`,
-`GET /openapi.yaml` (the contract; `openapi.yaml` at the repository root is generated from the
-same schemas by `python -m service.openapi openapi.yaml`).
+`POST /admin/reload` (bearer token; see `service.security`), `GET /openapi.yaml` (the contract;
+`openapi.yaml` at the repository root is generated from the same schemas by
+`python -m service.openapi openapi.yaml`).
 
 Configuration (`service.config.DefaultConfig`, then `CLAIMWIRE_<KEY>` environment variables,
 then `test_config`):
@@ -20,6 +21,10 @@ then `test_config`):
     MAX_CLAIM_LENGTH           2000   characters per claim
     BATCH_LIMIT                32     claims per batch request
     MAX_CONTENT_LENGTH         262144 bytes per request body
+    MAX_JSON_DEPTH             32     nesting levels of a JSON body
+    ADMIN_TOKEN                (none) bearer token for POST /admin/reload; unset: disabled (403)
+    CORS_ORIGINS               (none) comma list of origins (or *) that get CORS headers
+    LOG_CLAIMS                 false  put claim texts in the JSON access log
     RELOAD_INTERVAL            2.0    seconds between checks for a new snapshot
     RELOAD_THREAD              true   check from a daemon thread (requests check too)
 
@@ -60,6 +65,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
 
+    from .guards import install_guards
+    from .logging import install_request_logging
+    from .security import install_cors
+
+    install_request_logging(app)  # first: the request id and timing cover every other hook
+    install_guards(app)
+    install_cors(app)
     api = create_api(app)
 
     @app.get("/openapi.yaml")

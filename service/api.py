@@ -39,7 +39,7 @@ class Api(flask_smorest.Api):  # type: ignore[misc]
 
 def create_api(app: Flask) -> Api:
     """Register every resource on `app`; the returned Api's `spec` is `openapi.yaml`."""
-    from .resources import health, index, verify
+    from .resources import admin, health, index, verify
 
     api = Api(
         app,
@@ -51,6 +51,6 @@ def create_api(app: Flask) -> Api:
         },
     )
     api.ma_plugin.converter.add_attribute_function(claim_item2properties)
-    for module in (verify, health, index):
+    for module in (verify, health, index, admin):
         api.register_blueprint(module.blp)
     return api

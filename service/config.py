@@ -31,6 +31,12 @@ class DefaultConfig:
     MAX_CLAIM_LENGTH = 2000  # characters
     BATCH_LIMIT = 32  # claims per POST /verify/batch
     MAX_CONTENT_LENGTH = 256 * 1024  # bytes per request body (Flask answers 413 above it)
+    MAX_JSON_DEPTH = 32  # nesting levels of a JSON body (service.guards)
+
+    # Security and logging (service.security, service.logging).
+    ADMIN_TOKEN: str | None = None  # bearer token for /admin/*; None disables them (403)
+    CORS_ORIGINS = ""  # comma list of allowed origins, or "*"; empty: no CORS headers
+    LOG_CLAIMS = False  # put claim texts in the access log
 
     # Hot reload: look for a newly published snapshot at most this often (seconds).
     RELOAD_INTERVAL = 2.0

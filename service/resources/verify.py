@@ -41,7 +41,9 @@ def as_body(result: Verification) -> dict[str, Any]:
 class Verify(MethodView):
     @blp.arguments(VerifyRequestSchema)
     @blp.response(200, VerifyResponseSchema)
+    @blp.alt_response(400, response="BAD_REQUEST")
     @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
+    @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Supporting and contradicting passages for a claim, with a verdict."""
@@ -60,7 +62,9 @@ class Verify(MethodView):
 class VerifyBatch(MethodView):
     @blp.arguments(BatchRequestSchema)
     @blp.response(200, BatchResponseSchema)
+    @blp.alt_response(400, response="BAD_REQUEST")
     @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
+    @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Several claims in one call (at most BATCH_LIMIT), answered in order with their ids."""
