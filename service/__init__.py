@@ -60,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .runtime import Runtime, default_model_loader, default_snapshot_loader
 
     app = Flask(__name__)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # bodies keep the schemas' field order
     app.config.from_object(DefaultConfig)
     app.config.from_prefixed_env("CLAIMWIRE")
     if test_config is not None:

@@ -24,6 +24,9 @@ class Api(flask_smorest.Api):  # type: ignore[misc]
         self._app.register_error_handler(errors.ApiError, errors.handle_api_error)
         self._app.register_error_handler(Exception, errors.handle_unexpected)
 
+    def _register_pagination_header(self) -> None:
+        """No endpoint is paginated: keep PaginationMetadata out of the contract."""
+
     def _register_responses(self) -> None:
         # As flask-smorest's, but error responses are documented as application/problem+json.
         for status in http.HTTPStatus:
