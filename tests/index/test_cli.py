@@ -30,7 +30,7 @@ def _tiny_corpus(tmp_path: Path) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])
 def test_interrupted_build_leaves_previous_snapshot(tmp_path: Path, embedder: Embedder, sig: int) -> None:
     root = tmp_path / "index"
     corpus = _tiny_corpus(tmp_path)
