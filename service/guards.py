@@ -68,6 +68,9 @@ def check_body() -> None:
         data = request.get_data(cache=True)
     except RequestEntityTooLarge as exc:  # a chunked body that turned out too long
         raise too_large(limit) from exc
+    if request.content_length is None and len(data) >= limit:
+        # werkzeug stops a streamed (chunked) body at the limit without an error: it was cut off.
+        raise too_large(limit)
     if not data:
         return
     if not request.is_json:

@@ -31,6 +31,7 @@ class ClaimOptionsSchema(ma.Schema):
         metadata={"description": "The claim (non-blank; at most MAX_CLAIM_LENGTH characters, default 2000)."},
     )
     top_k = fields.Integer(
+        strict=True,  # 2.5 or "3" is a client bug, not a request for 2 or 3 passages
         load_default=10,
         validate=validate.Range(min=1),
         metadata={"description": "Most passages per side (1..TOP_K_MAX, default 50)."},
