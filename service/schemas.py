@@ -12,6 +12,9 @@ from marshmallow.experimental.context import Context
 from .config import DefaultConfig
 from .pipeline import Stance, Verdict
 
+# JSON Schema `pattern` for "not blank": at least one non-whitespace character.
+NON_BLANK = r"\S"
+
 
 def setting(name: str) -> Any:
     """A limit from the running app's config, a `Context` (the batch CLI), or the defaults."""
@@ -28,13 +31,21 @@ class ClaimOptionsSchema(ma.Schema):
 
     claim = fields.String(
         required=True,
-        metadata={"description": "The claim (non-blank; at most MAX_CLAIM_LENGTH characters, default 2000)."},
+        metadata={
+            "description": "The claim (non-blank; at most MAX_CLAIM_LENGTH characters, default 2000).",
+            # The documented default limits, so generated clients and fuzzers know them.
+            "maxLength": DefaultConfig.MAX_CLAIM_LENGTH,
+            "pattern": NON_BLANK,
+        },
     )
     top_k = fields.Integer(
         strict=True,  # 2.5 or "3" is a client bug, not a request for 2 or 3 passages
         load_default=10,
         validate=validate.Range(min=1),
-        metadata={"description": "Most passages per side (1..TOP_K_MAX, default 50)."},
+        metadata={
+            "description": "Most passages per side (1..TOP_K_MAX, default 50).",
+            "maximum": DefaultConfig.TOP_K_MAX,
+        },
     )
     outlets = fields.List(
         fields.String(validate=validate.Length(min=1)),
@@ -93,7 +104,11 @@ class BatchRequestSchema(ma.Schema):
     claims = fields.List(
         ClaimItem(),
         required=True,
-        metadata={"description": "Claims, verified in order (1..BATCH_LIMIT items, default 32)."},
+        metadata={
+            "description": "Claims, verified in order (1..BATCH_LIMIT items, default 32).",
+            "minItems": 1,
+            "maxItems": DefaultConfig.BATCH_LIMIT,
+        },
     )
 
     @validates("claims")
@@ -108,7 +123,8 @@ class BatchRequestSchema(ma.Schema):
 def claim_item2properties(self: Any, field: fields.Field[Any], **kwargs: Any) -> dict[str, Any]:
     """apispec attribute function: document `ClaimItem` as string | BatchClaim."""
     if isinstance(field, ClaimItem):
-        return {"oneOf": [{"type": "string"}, self.resolve_nested_schema(BatchClaimSchema)]}
+        text = {"type": "string", "maxLength": DefaultConfig.MAX_CLAIM_LENGTH, "pattern": NON_BLANK}
+        return {"oneOf": [text, self.resolve_nested_schema(BatchClaimSchema)]}
     return {}
 
 

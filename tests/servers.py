@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import httpx
 
@@ -144,3 +145,29 @@ class GunicornServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=10)
+
+
+class _Summary:
+    """Collects `report` lines and repeats them in pytest's terminal summary."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        terminalreporter.section("claimwire robustness figures")
+        for line in self.lines:
+            terminalreporter.write_line(line)
+
+
+def report(config: Any, line: str) -> None:
+    """Show `line` now (even under output capture) and again in the terminal summary."""
+    summary = config.pluginmanager.get_plugin("claimwire-summary")
+    if summary is None:
+        summary = _Summary()
+        config.pluginmanager.register(summary, "claimwire-summary")
+    summary.lines.append(line)
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if terminal is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            terminal.write_line(line)
