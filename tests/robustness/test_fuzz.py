@@ -22,7 +22,7 @@ from servers import report
 OPENAPI = Path(__file__).resolve().parents[2] / "openapi.yaml"
 SEED = 20241123
 FAKE_EXAMPLES = 40
-REAL_EXAMPLES = 25
+REAL_EXAMPLES = 12
 
 
 def dates_in_order(case: Any) -> bool:
