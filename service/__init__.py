@@ -29,7 +29,8 @@ then `test_config`):
     RELOAD_THREAD              true   check from a daemon thread (requests check too)
 
 Wiring tests inject objects through `test_config`: `EMBEDDER` and `STANCE` (models, so none is
-loaded) and `SNAPSHOT_LOADER` (`(path, embedder) -> snapshot`).
+loaded), or `MODEL_LOADER` (`() -> (embedder, stance)`), and `SNAPSHOT_LOADER`
+(`(path, embedder) -> snapshot`).
 
 Errors: every error is `application/problem+json` (RFC 9457)::
 
@@ -80,7 +81,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         return Response(api.spec.to_yaml(), mimetype="application/yaml")
 
     config = app.config
-    if config.get("EMBEDDER") is not None and config.get("STANCE") is not None:
+    if config.get("MODEL_LOADER") is not None:
+        load_models = config["MODEL_LOADER"]
+    elif config.get("EMBEDDER") is not None and config.get("STANCE") is not None:
         models = (config["EMBEDDER"], config["STANCE"])
         load_models = lambda: models  # noqa: E731
     else:

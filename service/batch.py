@@ -26,8 +26,7 @@ from marshmallow import ValidationError
 from marshmallow.experimental.context import Context
 
 from .errors import VALIDATION, flatten
-from .pipeline import Thresholds, verify
-from .resources.verify import as_body, query_from
+from .pipeline import Query, Thresholds
 from .runtime import Loaded, Runtime, default_model_loader, default_snapshot_loader
 from .schemas import BatchClaimSchema, BatchResultSchema
 
@@ -146,13 +145,7 @@ def run(
                 summary.errors += 1
             else:
                 try:
-                    result = verify(
-                        query_from(item.options),
-                        loaded.snapshot,
-                        loaded.stance,
-                        thresholds,
-                        embedding_model=loaded.embedder.name,
-                    )
+                    result = loaded.verify(Query.from_options(item.options), thresholds)
                 except Exception as exc:  # one bad claim must not end the run
                     record = {
                         "id": item.id,
@@ -165,7 +158,7 @@ def run(
                     }
                     summary.errors += 1
                 else:
-                    record = result_schema.dump({"id": item.id, **as_body(result)})
+                    record = result_schema.dump({"id": item.id, **result.as_dict()})
                     summary.verified += 1
             write_line(f, record)
             summary.done.add(item.id)

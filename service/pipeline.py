@@ -80,6 +80,9 @@ class Thresholds:
         )
 
 
+QUERY_FIELDS = ("claim", "top_k", "outlets", "date_from", "date_to")
+
+
 @dataclass(frozen=True)
 class Query:
     """One claim to verify, with its retrieval options."""
@@ -89,6 +92,11 @@ class Query:
     outlets: Sequence[str] | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> Query:
+        """From loaded request options (extra keys, such as a batch item's `id`, are ignored)."""
+        return cls(**{k: options[k] for k in QUERY_FIELDS if k in options})
 
     def filters(self) -> SearchFilters | None:
         if self.outlets is None and self.date_from is None and self.date_to is None:
@@ -151,6 +159,19 @@ class Verification:
     @property
     def models(self) -> dict[str, str]:
         return {"embedding": self.embedding_model, "stance": self.stance_model}
+
+    def as_dict(self) -> dict[str, Any]:
+        """The `/verify` body's fields (values still Python objects; the schema serializes them)."""
+        return {
+            "claim": self.claim,
+            "verdict": self.verdict,
+            "confidence": self.confidence,
+            "supporting": self.supporting,
+            "contradicting": self.contradicting,
+            "outlets": self.outlets,
+            "index": self.index,
+            "models": self.models,
+        }
 
 
 def distinct_outlets(evidence: Sequence[Evidence]) -> list[str]:

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from index import Embedder, SnapshotError, current_snapshot_path
 from stance.model import StanceModel
 
-from .pipeline import SearchIndex
+from .pipeline import Query, SearchIndex, Thresholds, Verification, verify
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,10 @@ class Loaded:
     stance: StanceModel
     path: Path  # the resolved snapshot directory
     loaded_at: float  # time.time() of the swap
+
+    def verify(self, query: Query, thresholds: Thresholds) -> Verification:
+        """Run the pipeline for one claim on this snapshot and these models."""
+        return verify(query, self.snapshot, self.stance, thresholds, embedding_model=self.embedder.name)
 
 
 class Runtime:
@@ -104,7 +108,6 @@ class Runtime:
         if not self._busy.acquire(blocking=False):
             return False
         try:
-            self._last_check = time.monotonic()
             return self._refresh()
         finally:
             self._last_check = time.monotonic()

@@ -10,31 +10,11 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..pipeline import Query, Verification, verify
+from ..pipeline import Query
 from ..schemas import BatchRequestSchema, BatchResponseSchema, VerifyRequestSchema, VerifyResponseSchema
 from . import loaded_or_503, state
 
 blp = Blueprint("verify", __name__, description="Verify claims against the index.")
-
-QUERY_FIELDS = ("claim", "top_k", "outlets", "date_from", "date_to")
-
-
-def query_from(args: dict[str, Any]) -> Query:
-    return Query(**{k: args[k] for k in QUERY_FIELDS if k in args})
-
-
-def as_body(result: Verification) -> dict[str, Any]:
-    """The response body; the schema picks the fields it documents."""
-    return {
-        "claim": result.claim,
-        "verdict": result.verdict,
-        "confidence": result.confidence,
-        "supporting": result.supporting,
-        "contradicting": result.contradicting,
-        "outlets": result.outlets,
-        "index": result.index,
-        "models": result.models,
-    }
 
 
 @blp.route("/verify")
@@ -47,15 +27,7 @@ class Verify(MethodView):
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Supporting and contradicting passages for a claim, with a verdict."""
-        loaded = loaded_or_503()
-        result = verify(
-            query_from(args),
-            loaded.snapshot,
-            loaded.stance,
-            state().thresholds,
-            embedding_model=loaded.embedder.name,
-        )
-        return as_body(result)
+        return loaded_or_503().verify(Query.from_options(args), state().thresholds).as_dict()
 
 
 @blp.route("/verify/batch")
@@ -70,14 +42,11 @@ class VerifyBatch(MethodView):
         """Several claims in one call (at most BATCH_LIMIT), answered in order with their ids."""
         loaded = loaded_or_503()  # one snapshot for the whole batch
         thresholds = state().thresholds
-        results = []
-        for position, item in enumerate(args["claims"]):
-            result = verify(
-                query_from(item),
-                loaded.snapshot,
-                loaded.stance,
-                thresholds,
-                embedding_model=loaded.embedder.name,
-            )
-            results.append({"id": item.get("id", str(position)), **as_body(result)})
+        results = [
+            {
+                "id": item.get("id", str(position)),
+                **loaded.verify(Query.from_options(item), thresholds).as_dict(),
+            }
+            for position, item in enumerate(args["claims"])
+        ]
         return {"results": results}

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -78,7 +79,8 @@ def test_broken_snapshot_keeps_the_last_good_one(index_dir: Path, caplog: pytest
     assert app.test_client().get("/ready").status_code == 200
     assert served_id(app) == "snap-1"
     publish(index_dir, "snap-2")
-    assert runtime.refresh() is True
+    # The requests above may have started a background refresh, which then does the swap.
+    wait_for(lambda: runtime.refresh() or served_id(app) == "snap-2")
     assert served_id(app) == "snap-2"
 
 
@@ -98,8 +100,11 @@ def test_starts_unready_and_becomes_ready_when_a_snapshot_appears(index_dir: Pat
 
 def test_models_failing_to_load_leave_the_app_up_but_unready(index_dir: Path) -> None:
     publish(index_dir, "snap-1")
-    config = fake_config(index_dir, EMBEDDER=None, STANCE=None, STANCE_MODEL=str(index_dir / "no-such-model"))
-    client = create_app(config).test_client()
+
+    def missing_model() -> Any:
+        raise OSError("models/nowhere: no such directory")
+
+    client = create_app(fake_config(index_dir, MODEL_LOADER=missing_model)).test_client()
     assert client.get("/health").status_code == 200
     problem = client.get("/ready").get_json()
     assert problem["status"] == 503 and "cannot load models" in problem["detail"]
