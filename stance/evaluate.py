@@ -38,7 +38,7 @@ def macro_f1(predicted: torch.Tensor, gold: torch.Tensor, classes: int) -> float
 def evaluate_file(model: CrossEncoderStance, path: Path, name: str) -> EvalResult:
     """Score every pair of one eval file."""
     pairs = read_pairs(path)
-    logits = model.logits([(p.premise, p.hypothesis) for p in pairs])
+    logits = model.calibrated_logits([(p.premise, p.hypothesis) for p in pairs])
     # Map the model's columns onto our label ids so any NLI model can be judged.
     to_ours = torch.empty(logits.shape[1], dtype=torch.long)
     for name_, column in model._columns.items():

@@ -66,15 +66,20 @@ def label_indices(id2label: dict[int, str]) -> dict[str, int]:
     return found
 
 
-def read_temperature(model_dir: Path) -> float:
-    """The fitted temperature from `calibration.json`, or 1.0 when none was fitted."""
+def read_calibration(model_dir: Path) -> tuple[float, dict[str, float]]:
+    """Temperature and per-label logit offsets from `calibration.json` (1.0 and none without it)."""
     path = model_dir / CALIBRATION_FILE
     if not path.is_file():
-        return 1.0
-    temperature = float(json.loads(path.read_text())["temperature"])
+        return 1.0, {}
+    try:
+        data = json.loads(path.read_text())
+        temperature = float(data["temperature"])
+        bias = {str(k): float(v) for k, v in data.get("logit_bias", {}).items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise StanceModelError(f"{path}: unreadable calibration ({exc})") from exc
     if not 0.05 <= temperature <= 20.0:
         raise StanceModelError(f"{path}: implausible temperature {temperature}")
-    return temperature
+    return temperature, bias
 
 
 class CrossEncoderStance:
@@ -87,6 +92,7 @@ class CrossEncoderStance:
         max_length: int = 256,
         batch_size: int = 32,
         temperature: float | None = None,
+        logit_bias: dict[str, float] | None = None,
     ) -> None:
         source = str(name_or_path)
         try:
@@ -107,9 +113,13 @@ class CrossEncoderStance:
         self._model.eval()
         self._columns = label_indices(dict(self._model.config.id2label))
         local = Path(source)
-        self.temperature = (
-            temperature if temperature is not None else (read_temperature(local) if local.is_dir() else 1.0)
-        )
+        fitted_t, fitted_bias = read_calibration(local) if local.is_dir() else (1.0, {})
+        self.temperature = temperature if temperature is not None else fitted_t
+        self.logit_bias = logit_bias if logit_bias is not None else fitted_bias
+        self._bias = torch.zeros(int(self._model.config.num_labels or 3))
+        for label, value in self.logit_bias.items():
+            if label in self._columns:
+                self._bias[self._columns[label]] = value
         self.max_length = max_length
         self.batch_size = batch_size
         self._name = local.name if local.is_dir() else source
@@ -141,7 +151,12 @@ class CrossEncoderStance:
                 out[idx] = self._model(**inputs).logits.float()
         return out
 
+    def calibrated_logits(self, pairs: Sequence[tuple[str, str]]) -> torch.Tensor:
+        """Logits with the label-shift offsets and temperature applied (what `predict` softmaxes)."""
+        scaled: torch.Tensor = (self.logits(pairs) + self._bias) / self.temperature
+        return scaled
+
     def predict(self, pairs: Sequence[tuple[str, str]]) -> list[NLIScores]:
-        probs = torch.softmax(self.logits(pairs) / self.temperature, dim=-1)
+        probs = torch.softmax(self.calibrated_logits(pairs), dim=-1)
         e, n, c = (self._columns[k] for k in _NAMES)
         return [NLIScores(float(row[e]), float(row[n]), float(row[c])) for row in probs]
