@@ -14,10 +14,10 @@ then `test_config`):
     CANDIDATES                 30     retrieve max(3 * top_k, CANDIDATES) hits
     TOP_K_MAX                  50     largest accepted top_k
     MIN_SIMILARITY             0.35   relevance gate on cosine similarity
-    SUPPORT_THRESHOLD          0.5    entailment needed to support
+    SUPPORT_THRESHOLD          0.2    entailment needed to support
     CONTRADICT_THRESHOLD       0.5    contradiction needed to contradict
-    MIN_CONTRADICT_SIMILARITY  0.45   similarity needed to contradict
-    VERDICT_THRESHOLD          0.6    stance_score of "confident" evidence
+    MIN_CONTRADICT_SIMILARITY  0.5    similarity needed to contradict
+    VERDICT_THRESHOLD          0.2    stance_score of "confident" evidence
     MAX_CLAIM_LENGTH           2000   characters per claim
     BATCH_LIMIT                32     claims per batch request
     MAX_CONTENT_LENGTH         262144 bytes per request body
@@ -60,7 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .resources import EXTENSION, State
     from .runtime import Runtime, default_model_loader, default_snapshot_loader
 
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # no route that reads files
     app.json.sort_keys = False  # type: ignore[attr-defined]  # bodies keep the schemas' field order
     app.config.from_object(DefaultConfig)
     app.config.from_prefixed_env("CLAIMWIRE")

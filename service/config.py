@@ -22,10 +22,10 @@ class DefaultConfig:
 
     # Relevance and stance thresholds (see README "Verdict rules").
     MIN_SIMILARITY = 0.35  # cosine(claim, passage) below this: unrelated, never scored
-    SUPPORT_THRESHOLD = 0.5  # entailment >= this (and > contradiction): supports
+    SUPPORT_THRESHOLD = 0.2  # entailment >= this (and > contradiction): supports
     CONTRADICT_THRESHOLD = 0.5  # contradiction >= this (and > entailment): contradicts ...
-    MIN_CONTRADICT_SIMILARITY = 0.45  # ... and only when the passage is this close to the claim
-    VERDICT_THRESHOLD = 0.6  # evidence with stance_score >= this is "confident"
+    MIN_CONTRADICT_SIMILARITY = 0.5  # ... and only when the passage is this close to the claim
+    VERDICT_THRESHOLD = 0.2  # evidence with stance_score >= this is "confident"
 
     # Limits.
     MAX_CLAIM_LENGTH = 2000  # characters

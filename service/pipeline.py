@@ -63,10 +63,10 @@ class Thresholds:
 
     candidates: int = 30
     min_similarity: float = 0.35
-    support_threshold: float = 0.5
+    support_threshold: float = 0.2
     contradict_threshold: float = 0.5
-    min_contradict_similarity: float = 0.45
-    verdict_threshold: float = 0.6
+    min_contradict_similarity: float = 0.5
+    verdict_threshold: float = 0.2
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Thresholds:
