@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -95,8 +96,23 @@ def _search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _interruptible() -> None:
+    """Ctrl-C and SIGTERM both stop a build cleanly (nothing half-published).
+
+    A job started in the background of a non-interactive shell (CI scripts, `nohup ... &`)
+    inherits SIGINT as ignored; restore Python's handler so Ctrl-C / `kill -INT` always works.
+    """
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, stop)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    _interruptible()
     commands = {"build": _build, "info": _info, "search": _search}
     try:
         return commands[args.command](args)
