@@ -1,18 +1,21 @@
-"""Shared fixtures: the real embedder and the sample corpus index, each built once per session."""
+"""Shared fixtures, each built once per session: real models, the sample index, an app on them."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 from index import Embedder, Snapshot, build_index, load_embedder
+from stance.model import SHIPPED_MODEL, CrossEncoderStance
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_CORPUS = REPO / "data" / "sample"
@@ -59,3 +62,39 @@ def sample_index(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -
 @pytest.fixture(scope="session")
 def sample_snapshot(sample_index: Path, embedder: Embedder) -> Snapshot:
     return Snapshot.load(sample_index, embedder)
+
+
+@pytest.fixture(scope="session")
+def stance_model() -> CrossEncoderStance:
+    """The shipped stance model; the suite fails, never skips, when it is missing."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if not (SHIPPED_MODEL / "config.json").is_file():
+        pytest.fail(f"the shipped stance model is missing at {SHIPPED_MODEL}")
+    import torch
+
+    # One intra-op thread: the sample corpus is tiny, and test servers share the 2 cores.
+    torch.set_num_threads(1)
+    return CrossEncoderStance(SHIPPED_MODEL)
+
+
+@pytest.fixture(scope="session")
+def real_app(embedder: Embedder, stance_model: CrossEncoderStance, sample_index: Path) -> Iterator[Flask]:
+    """The service on the real models and the sample corpus index."""
+    from service import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "INDEX_DIR": str(sample_index),
+            "EMBEDDER": embedder,
+            "STANCE": stance_model,
+            "RELOAD_THREAD": False,
+        }
+    )
+    yield app
+    app.extensions["claimwire"].runtime.stop()
+
+
+@pytest.fixture(scope="session")
+def real_client(real_app: Flask) -> FlaskClient:
+    return real_app.test_client()

@@ -7,7 +7,6 @@ on sys.path.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,6 @@ for directory in (TESTS, TESTS / "service"):
     if str(directory) not in sys.path:
         sys.path.insert(0, str(directory))
 
-from servers import STANCE_DIR  # noqa: E402
 from service_fakes import fake_config, publish  # noqa: E402
 
 from service import create_app  # noqa: E402
@@ -60,34 +58,3 @@ def app(make_app: Any) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
-
-
-@pytest.fixture(scope="session")
-def stance_model() -> Any:
-    if not (STANCE_DIR / "config.json").is_file():
-        pytest.skip(f"the shipped stance model is not in {STANCE_DIR} yet")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from stance.model import CrossEncoderStance
-
-    return CrossEncoderStance(STANCE_DIR)
-
-
-@pytest.fixture(scope="session")
-def real_app(embedder: Any, stance_model: Any, sample_index: Path) -> Iterator[Flask]:
-    """The real embedder and stance model on the sample corpus index (root conftest fixtures)."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "INDEX_DIR": str(sample_index),
-            "EMBEDDER": embedder,
-            "STANCE": stance_model,
-            "RELOAD_THREAD": False,
-        }
-    )
-    yield app
-    app.extensions["claimwire"].runtime.stop()
-
-
-@pytest.fixture(scope="session")
-def real_client(real_app: Flask) -> FlaskClient:
-    return real_app.test_client()
