@@ -11,6 +11,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 
+def run_stance(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m stance ...` in a fresh interpreter, offline, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "stance", *args],
+        cwd=REPO,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 def test_eval_prints_per_file_figures_and_the_summary_line(tmp_path: Path) -> None:
     rows = [
         {"premise": "A man is sleeping on a couch.", "hypothesis": "A man is asleep.", "label": "entailment"},
@@ -27,23 +39,7 @@ def test_eval_prints_per_file_figures_and_the_summary_line(tmp_path: Path) -> No
     ]
     for name in ("snli_test", "mnli_mismatched"):
         (tmp_path / f"eval_{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "stance",
-            "eval",
-            "--data-dir",
-            str(tmp_path),
-            "--json",
-            str(tmp_path / "r.json"),
-        ],
-        cwd=REPO,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    out = run_stance("eval", "--data-dir", str(tmp_path), "--json", str(tmp_path / "r.json"))
     assert out.returncode == 0, out.stderr[-2000:]
     lines = out.stdout.strip().splitlines()
     assert lines[-1].startswith("stance_eval snli_test=") and " mnli_mismatched=" in lines[-1]
@@ -53,23 +49,7 @@ def test_eval_prints_per_file_figures_and_the_summary_line(tmp_path: Path) -> No
 
 
 def test_eval_of_an_unknown_model_is_a_clear_error(tmp_path: Path) -> None:
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "stance",
-            "eval",
-            "--data-dir",
-            str(tmp_path),
-            "--model",
-            str(tmp_path / "nope"),
-        ],
-        cwd=REPO,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    out = run_stance("eval", "--data-dir", str(tmp_path), "--model", str(tmp_path / "nope"))
     assert out.returncode == 2
     assert "cannot load stance model" in out.stderr
     assert "Traceback" not in out.stderr
