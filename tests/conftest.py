@@ -64,6 +64,14 @@ def sample_snapshot(sample_index: Path, embedder: Embedder) -> Snapshot:
     return Snapshot.load(sample_index, embedder)
 
 
+@pytest.fixture
+def index_dir(tmp_path: Path) -> Path:
+    """An empty index root for a test of its own."""
+    root = tmp_path / "index"
+    root.mkdir()
+    return root
+
+
 @pytest.fixture(scope="session")
 def stance_model() -> CrossEncoderStance:
     """The shipped stance model; the suite fails, never skips, when it is missing."""

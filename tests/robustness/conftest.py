@@ -27,13 +27,6 @@ from service import create_app  # noqa: E402
 
 
 @pytest.fixture
-def index_dir(tmp_path: Path) -> Path:
-    root = tmp_path / "index"
-    root.mkdir()
-    return root
-
-
-@pytest.fixture
 def make_app(index_dir: Path) -> Iterator[Any]:
     """`make_app(**config)`: an app on fake models serving fake snapshot `snap-1`."""
     apps: list[Flask] = []

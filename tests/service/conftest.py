@@ -25,13 +25,6 @@ STANCE_DIR = REPO / "models" / "stance-minilm-l6-nli"
 
 
 @pytest.fixture
-def index_dir(tmp_path: Path) -> Path:
-    root = tmp_path / "index"
-    root.mkdir()
-    return root
-
-
-@pytest.fixture
 def app(index_dir: Path) -> Iterator[Flask]:
     """A wiring app: fake models, one fake snapshot `snap-1`, no watcher thread."""
     publish(index_dir, "snap-1")
