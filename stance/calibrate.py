@@ -74,7 +74,7 @@ def calibrate(model_dir: Path, data: Path) -> dict[str, Any]:
     model = CrossEncoderStance(model_dir, temperature=1.0, logit_bias={})
     pairs = [(p.premise, p.hypothesis) for p in holdout]
     raw = model.logits(pairs).clone()  # leave inference mode: the fit needs autograd
-    columns = {name: model._columns[name] for name in LABEL_IDS}
+    columns = {name: model.columns[name] for name in LABEL_IDS}
     bias = torch.zeros(raw.shape[1])
     for name, value in offsets.items():
         bias[columns[name]] = value

@@ -41,7 +41,7 @@ def evaluate_file(model: CrossEncoderStance, path: Path, name: str) -> EvalResul
     logits = model.calibrated_logits([(p.premise, p.hypothesis) for p in pairs])
     # Map the model's columns onto our label ids so any NLI model can be judged.
     to_ours = torch.empty(logits.shape[1], dtype=torch.long)
-    for name_, column in model._columns.items():
+    for name_, column in model.columns.items():
         to_ours[column] = LABEL_IDS[name_]
     predicted = to_ours[logits.argmax(-1)]
     gold = torch.tensor([p.label for p in pairs])

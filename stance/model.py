@@ -15,7 +15,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -82,6 +82,36 @@ def read_calibration(model_dir: Path) -> tuple[float, dict[str, float]]:
     return temperature, bias
 
 
+@torch.inference_mode()
+def batched_logits(
+    model: Any,
+    tokenizer: Any,
+    pairs: Sequence[tuple[str, str]],
+    *,
+    max_length: int,
+    batch_size: int,
+) -> torch.Tensor:
+    """Logits for (premise, hypothesis) pairs, scored in length-sorted batches, in input order.
+
+    Sorting by length keeps padding (most of the CPU time in a mixed batch) small. Used by the
+    service model and by training's hold-out check, so both score pairs the same way.
+    """
+    out = torch.empty(len(pairs), int(model.config.num_labels))
+    order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        inputs = tokenizer(
+            [pairs[i][0] for i in idx],
+            [pairs[i][1] for i in idx],
+            truncation="longest_first",
+            max_length=max_length,
+            padding=True,
+            return_tensors="pt",
+        )
+        out[idx] = model(**inputs).logits.float()
+    return out
+
+
 class CrossEncoderStance:
     """A transformers cross-encoder on the CPU, float32, scoring pairs in length-sorted batches."""
 
@@ -130,26 +160,17 @@ class CrossEncoderStance:
     def name(self) -> str:
         return self._name
 
-    @torch.inference_mode()
+    @property
+    def columns(self) -> dict[str, int]:
+        """The model's output column for entailment, neutral and contradiction."""
+        return dict(self._columns)
+
     def logits(self, pairs: Sequence[tuple[str, str]]) -> torch.Tensor:
         """Raw logits in the model's own column order, input order preserved."""
-        out = torch.empty(len(pairs), self._model.config.num_labels)
-        if not pairs:
-            return out
-        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
         with self._lock:
-            for start in range(0, len(order), self.batch_size):
-                idx = order[start : start + self.batch_size]
-                inputs = self._tokenizer(
-                    [pairs[i][0] for i in idx],
-                    [pairs[i][1] for i in idx],
-                    truncation="longest_first",
-                    max_length=self.max_length,
-                    padding=True,
-                    return_tensors="pt",
-                )
-                out[idx] = self._model(**inputs).logits.float()
-        return out
+            return batched_logits(
+                self._model, self._tokenizer, pairs, max_length=self.max_length, batch_size=self.batch_size
+            )
 
     def calibrated_logits(self, pairs: Sequence[tuple[str, str]]) -> torch.Tensor:
         """Logits with the label-shift offsets and temperature applied (what `predict` softmaxes)."""

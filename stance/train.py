@@ -24,6 +24,7 @@ from transformers import (
 )
 
 from stance.data import LABEL_IDS, LABELS, Pair, read_pairs, split_holdout
+from stance.model import batched_logits
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -98,27 +99,6 @@ def _atomic_save(obj: dict[str, Any], path: Path) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save(obj, tmp)
     os.replace(tmp, path)
-
-
-@torch.no_grad()
-def predict_logits(
-    model: PreTrainedModel,
-    tokenizer: PreTrainedTokenizerBase,
-    pairs: Sequence[Pair],
-    max_length: int,
-    batch_size: int = 64,
-    desc: str = "scoring",
-) -> torch.Tensor:
-    """Logits for NLI pairs, scored in length-sorted batches and returned in input order."""
-    model.eval()  # type: ignore[no-untyped-call]
-    encoded = _encode(tokenizer, pairs, max_length)
-    order = sorted(range(len(pairs)), key=lambda i: len(encoded[i]["input_ids"]))
-    out = torch.empty(len(pairs), int(model.config.num_labels or 3))
-    for start in tqdm(range(0, len(order), batch_size), desc=desc, unit="batch", leave=False):
-        idx = order[start : start + batch_size]
-        inputs = tokenizer.pad([encoded[i] for i in idx], return_tensors="pt")
-        out[idx] = model(**inputs).logits.float()
-    return out
 
 
 def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> dict[str, Any]:
@@ -238,7 +218,14 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
     bar.close()
     save_checkpoint()
 
-    logits = predict_logits(model, tokenizer, holdout, config.max_length, desc="holdout")
+    model.eval()
+    logits = batched_logits(
+        model,
+        tokenizer,
+        [(p.premise, p.hypothesis) for p in holdout],
+        max_length=config.max_length,
+        batch_size=64,
+    )
     gold = torch.tensor([p.label for p in holdout])
     holdout_acc = float((logits.argmax(-1) == gold).float().mean())
     report = {
