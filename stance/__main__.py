@@ -110,6 +110,23 @@ def main(argv: list[str] | None = None) -> int:
     p_train.add_argument("--limit", type=int, default=None, help="train on the first N pairs only")
     p_train.add_argument("--checkpoint-every", type=int, default=100)
     p_train.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    p_train.add_argument("--init", default=None, help="start from this trained model (stage 2)")
+    p_train.add_argument(
+        "--swap-contradictions", type=float, default=0.0, help="share of contradictions swapped"
+    )
+    p_train.add_argument(
+        "--distractor-context",
+        type=float,
+        default=0.0,
+        help="share of pairs given an unrelated sentence in front of the premise",
+    )
+
+    p_train.add_argument(
+        "--related-neutrals",
+        type=float,
+        default=0.0,
+        help="extra related-but-neutral pairs per epoch, as a share of the training pairs",
+    )
 
     p_cal = sub.add_parser("calibrate", help="fit the temperature on the training hold-out")
     p_cal.add_argument("--data", default=f"{DEFAULT_DATA}/train.jsonl")
@@ -157,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             limit=args.limit,
             checkpoint_every=args.checkpoint_every,
+            init=args.init,
+            swap_contradictions=args.swap_contradictions,
+            distractor_context=args.distractor_context,
+            related_neutrals=args.related_neutrals,
         )
         try:
             train(config)

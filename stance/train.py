@@ -25,6 +25,7 @@ from transformers import (
 
 from stance.data import LABEL_IDS, LABELS, Pair, read_pairs, split_holdout
 from stance.model import batched_logits
+from stance.neutrals import build_related_neutrals
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -50,6 +51,10 @@ class TrainConfig:
     checkpoint_every: int = 100
     limit: int | None = None  # use only the first N training pairs (smoke runs)
     sources: list[str] = field(default_factory=list)  # empty: every source
+    init: str | None = None  # start from these weights (a stage-1 model) instead of `base`
+    swap_contradictions: float = 0.0  # share of contradiction pairs seen hypothesis-first
+    distractor_context: float = 0.0  # share of pairs seen with an unrelated sentence in front
+    related_neutrals: float = 0.0  # extra related-neutral pairs per epoch, as a share of the pairs
 
     def fingerprint(self) -> str:
         """What a checkpoint must agree with to be resumed (everything but paths)."""
@@ -88,6 +93,41 @@ def epoch_batches(lengths: Sequence[int], batch_size: int, seed: int, epoch: int
     return batches
 
 
+def augment(
+    pairs: Sequence[Pair], config: TrainConfig, epoch: int, neutrals: Sequence[Pair] = ()
+) -> list[Pair]:
+    """One epoch's view of the training pairs, seeded by epoch (so a resumed run sees the same).
+
+    Both transformations keep the label:
+    - contradiction is symmetric, so a contradiction pair also holds hypothesis-first;
+    - an unrelated sentence in front of the premise changes nothing. The service gives the
+      model the passage's previous sentence as context; this teaches it to use such a sentence
+      when it helps and to ignore it when it does not (a model trained only on single-sentence
+      premises was distracted by it: see the model card).
+    A fresh sample of related neutrals (`stance.neutrals`) is added to every epoch.
+    """
+    rng = random.Random(config.seed * 7919 + epoch)
+    if neutrals and config.related_neutrals:
+        count = min(len(neutrals), int(config.related_neutrals * len(pairs)))
+        pairs = [*pairs, *rng.sample(list(neutrals), count)]
+    if not config.swap_contradictions and not config.distractor_context:
+        return list(pairs)
+    contradiction = LABEL_IDS["contradiction"]
+    pool = [p.premise for p in pairs if len(p.premise.split()) <= 40]
+    out: list[Pair] = []
+    for pair in pairs:
+        premise, hypothesis = pair.premise, pair.hypothesis
+        if pair.label == contradiction and rng.random() < config.swap_contradictions:
+            premise, hypothesis = hypothesis, premise
+        if pool and rng.random() < config.distractor_context:
+            distractor = rng.choice(pool).strip()
+            if distractor[-1:] not in ".!?":
+                distractor += "."
+            premise = f"{distractor} {premise}"
+        out.append(Pair(premise, hypothesis, pair.label, pair.source))
+    return out
+
+
 def _collate(
     tokenizer: PreTrainedTokenizerBase, features: list[dict[str, list[int]]], labels: list[int]
 ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
@@ -118,9 +158,11 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
     if config.limit is not None:
         train_pairs = train_pairs[: config.limit]
 
-    tokenizer = AutoTokenizer.from_pretrained(config.base)
+    start = config.init or config.base
+    tokenizer = AutoTokenizer.from_pretrained(start)
     model = AutoModelForSequenceClassification.from_pretrained(
-        config.base,
+        start,
+        dtype=torch.float32,
         num_labels=len(LABELS),
         id2label=dict(enumerate(LABELS)),
         label2id=dict(LABEL_IDS),
@@ -131,9 +173,16 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
         # 50k pairs, keeps the pretrained vocabulary from drifting.
         model.get_input_embeddings().weight.requires_grad_(False)
 
-    encoded = _encode(tokenizer, train_pairs, config.max_length)
-    lengths = [len(e["input_ids"]) for e in encoded]
-    per_epoch = math.ceil(len(encoded) / config.batch_size)
+    neutrals: list[Pair] = []
+    if config.related_neutrals:
+        neutrals = build_related_neutrals(train_pairs, config.seed, work / "related-neutrals.jsonl")
+
+    def encode_epoch(epoch: int) -> tuple[list[Pair], list[dict[str, list[int]]], list[int]]:
+        view = augment(train_pairs, config, epoch, neutrals)
+        features = _encode(tokenizer, view, config.max_length)
+        return view, features, [len(f["input_ids"]) for f in features]
+
+    per_epoch = math.ceil(len(augment(train_pairs, config, 0, neutrals)) / config.batch_size)
     total_steps = max(1, int(per_epoch * config.epochs))
 
     no_decay = ("bias", "LayerNorm.weight")
@@ -187,12 +236,13 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
     try:
         while step < total_steps:
             epoch, offset = divmod(step, per_epoch)
+            view, encoded, lengths = encode_epoch(epoch)
             batches = epoch_batches(lengths, config.batch_size, config.seed, epoch)
             for batch in batches[offset:]:
                 if step >= total_steps:
                     break
                 inputs, labels = _collate(
-                    tokenizer, [encoded[i] for i in batch], [train_pairs[i].label for i in batch]
+                    tokenizer, [encoded[i] for i in batch], [view[i].label for i in batch]
                 )
                 loss = loss_fn(model(**inputs).logits, labels)
                 loss.backward()

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from safetensors import safe_open
 
 from stance.data import LABELS, Pair, read_pairs, split_holdout
-from stance.train import CHECKPOINT, TrainConfig, epoch_batches, train
+from stance.neutrals import build_related_neutrals
+from stance.train import CHECKPOINT, TrainConfig, augment, epoch_batches, train
 
 NLI = Path(__file__).resolve().parents[2].parent / "shared" / "nli" / "train.jsonl"
 
@@ -106,3 +108,61 @@ def test_malformed_line_names_file_and_line(tmp_path: Path) -> None:
     path.write_text('{"premise": "a", "hypothesis": "b", "label": "entailment"}\n{"premise": "a"\n')
     with pytest.raises(ValueError, match=r"bad.jsonl:2"):
         read_pairs(path)
+
+
+def _recipe(**changes: float) -> TrainConfig:
+    return replace(TrainConfig(base="b", data="d", out="o", work_dir="w", seed=5), **changes)
+
+
+def test_augmentation_keeps_labels_and_is_seeded_per_epoch() -> None:
+    pairs = read_pairs(NLI)[:300]
+    recipe = _recipe(swap_contradictions=1.0, distractor_context=0.5)
+    view = augment(pairs, recipe, epoch=0)
+    assert view == augment(pairs, recipe, epoch=0), "a resumed epoch must see the same pairs"
+    assert view != augment(pairs, recipe, epoch=1)
+    assert [p.label for p in view] == [p.label for p in pairs]
+    contradiction = LABELS.index("contradiction")
+    for before, after in zip(pairs, view, strict=True):
+        if before.label == contradiction:
+            # swapped: hypothesis first (and perhaps a distractor in front of it)
+            assert after.hypothesis == before.premise and after.premise.endswith(before.hypothesis)
+        else:
+            assert after.hypothesis == before.hypothesis and after.premise.endswith(before.premise)
+    kept = [(a, b) for a, b in zip(pairs, view, strict=True) if a.label != contradiction]
+    prefixed = sum(a.premise != b.premise for a, b in kept)
+    assert 0.3 < prefixed / len(kept) < 0.7
+    assert augment(pairs, _recipe(), epoch=0) == list(pairs), "no augmentation: the pairs as they are"
+
+
+def test_related_neutrals_are_added_to_each_epoch() -> None:
+    pairs = [Pair(f"p{i}", f"h{i}", i % 3, "s") for i in range(100)]
+    neutrals = [Pair(f"q{i}", f"k{i}", LABELS.index("neutral"), "related_neutral") for i in range(50)]
+    view = augment(pairs, _recipe(related_neutrals=0.2), epoch=0, neutrals=neutrals)
+    assert len(view) == 120 and view[:100] == pairs
+    assert {p.source for p in view[100:]} == {"related_neutral"}
+
+
+def test_related_neutrals_pair_a_premise_with_another_premises_hypothesis(tmp_path: Path) -> None:
+    pairs = [p for p in read_pairs(NLI) if p.source.startswith("mnli_dev_matched")][:600]
+    neutrals = build_related_neutrals(pairs, seed=1, cache=tmp_path / "neutrals.jsonl")
+    assert len(neutrals) > 20
+    own = {(p.premise, p.hypothesis) for p in pairs}
+    hypotheses = {p.hypothesis for p in pairs}
+    for n in neutrals:
+        assert n.label == LABELS.index("neutral") and n.source == "related_neutral"
+        assert (n.premise, n.hypothesis) not in own and n.hypothesis in hypotheses
+    assert build_related_neutrals([], seed=1, cache=tmp_path / "neutrals.jsonl") == neutrals, "cached"
+
+
+def test_stage_two_starts_from_a_trained_model(small_data: Path, tmp_path: Path) -> None:
+    stage1 = _config(small_data, tmp_path)
+    train(stage1)
+    stage2 = replace(
+        _config(small_data, tmp_path / "two"),
+        init=stage1.out,
+        swap_contradictions=0.5,
+        distractor_context=0.5,
+    )
+    report = train(stage2)
+    assert report["recipe"]["init"] == stage1.out
+    assert (Path(stage2.out) / "model.safetensors").is_file()
