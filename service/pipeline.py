@@ -8,10 +8,15 @@ No Flask here: the HTTP layer (`service.resources`) and the batch CLI (`service.
    models trained on SNLI call unrelated pairs "contradiction", so the stance model alone never
    decides relevance.
 3. Score every remaining (premise = passage with its previous sentence, hypothesis = claim) pair
-   in one `predict` call.
-4. A passage supports when entailment >= `support_threshold` and > contradiction; it contradicts
-   when contradiction >= `contradict_threshold`, > entailment and similarity >=
-   `min_contradict_similarity`. Its `stance_score` is that probability. Anything else is left out.
+   in one `predict` call; passages with similarity >= `min_contradict_similarity` are also read
+   as the sentence alone and the other way round (premise = claim), in the same call
+   (`read_stance`).
+4. A passage supports when entailment >= `support_threshold` and > contradiction (both from the
+   with-context reading); it contradicts when the mutual contradiction >= `contradict_threshold`
+   and > entailment, and similarity >= `min_contradict_similarity`. The mutual contradiction is
+   the geometric mean of the passage -> claim contradiction (the stronger of the with-context and
+   alone readings) and the claim -> passage one. `stance_score` is that entailment or mutual
+   contradiction. Anything else is left out.
 5. Each side is sorted by (stance_score, similarity), best first, and cut to `top_k`.
 6. Verdict from the confident evidence (stance_score >= `verdict_threshold`): one side only ->
    supported / refuted; both -> conflicting; none -> not_enough_info.
@@ -20,6 +25,7 @@ No Flask here: the HTTP layer (`service.resources`) and the batch CLI (`service.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -189,18 +195,76 @@ def parse_date(value: str | None) -> dt.date | None:
         return None
 
 
-def classify(hit: SearchHit, entailment: float, contradiction: float, t: Thresholds) -> Evidence | None:
-    """The hit as evidence for one side, or None when it is neither confident enough nor close enough."""
+@dataclass(frozen=True)
+class Reading:
+    """What the stance model makes of one passage against the claim."""
+
+    entailment: float  # passage (with its previous sentence) -> claim
+    contradiction: float  # the same reading's contradiction
+    mutual: float  # two-way contradiction (0 below the contradiction similarity gate)
+
+
+def read_stance(claim: str, hits: Sequence[SearchHit], model: StanceModel, t: Thresholds) -> list[Reading]:
+    """Score every hit against the claim in one `predict` call.
+
+    Every hit is read with its previous sentence as context (`build_premise`), which resolves
+    "they" / "the delegation". A hit close enough to contradict (`min_contradict_similarity`) is
+    also read as the sentence alone (context helps a sentence that leans on its neighbour, but a
+    self-contained denial reads more clearly alone) and the other way round (claim as premise):
+    contradiction is symmetric, and a passage about a different aspect of the same event is
+    read as contradicting in one direction only.
+    """
+    premises = [
+        build_premise(h.passage.text, before=h.passage.context_before, title=h.passage.title) for h in hits
+    ]
+    gated = [i for i, h in enumerate(hits) if h.similarity >= t.min_contradict_similarity]
+    alone = [i for i in gated if premises[i] != hits[i].passage.text.strip()]
+    pairs = [(premise, claim) for premise in premises]
+    pairs += [(hits[i].passage.text.strip(), claim) for i in alone]
+    pairs += [(claim, hits[i].passage.text.strip()) for i in gated]
+    if not pairs:
+        return []
+    scores = model.predict(pairs)
+    n, a = len(hits), len(alone)
+    alone_scores = dict(zip(alone, scores[n : n + a], strict=True))
+    reverse = dict(zip(gated, scores[n + a :], strict=True))
+    readings = []
+    for i, s in enumerate(scores[:n]):
+        mutual = 0.0
+        if i in reverse:
+            forward = max(s.contradiction, alone_scores[i].contradiction if i in alone_scores else 0.0)
+            mutual = mutual_contradiction(forward, reverse[i].contradiction)
+        readings.append(Reading(s.entailment, s.contradiction, mutual))
+    return readings
+
+
+def mutual_contradiction(forward: float, backward: float) -> float:
+    """How strongly passage and claim contradict each other: the geometric mean of both readings.
+
+    NLI models trained on SNLI read a passage about a different aspect of the same event as
+    contradicting the claim in one direction only; a real conflict holds both ways.
+    """
+    return math.sqrt(max(forward, 0.0) * max(backward, 0.0))
+
+
+def classify(
+    hit: SearchHit, entailment: float, contradiction: float, mutual: float, t: Thresholds
+) -> Evidence | None:
+    """The hit as evidence for one side, or None when it is neither confident enough nor close enough.
+
+    `entailment` and `contradiction` are the passage-with-context -> claim reading, `mutual` the
+    two-way contradiction (`read_stance`; 0 below the contradiction similarity gate).
+    """
     stance: Stance | None = None
     score = 0.0
     if entailment >= t.support_threshold and entailment > contradiction:
         stance, score = Stance.SUPPORTS, entailment
     elif (
-        contradiction >= t.contradict_threshold
-        and contradiction > entailment
+        mutual >= t.contradict_threshold
+        and mutual > entailment
         and hit.similarity >= t.min_contradict_similarity
     ):
-        stance, score = Stance.CONTRADICTS, contradiction
+        stance, score = Stance.CONTRADICTS, mutual
     if stance is None:
         return None
     p = hit.passage
@@ -263,20 +327,15 @@ def verify(
     t = thresholds
     hits = snapshot.search(query.claim, max(3 * query.top_k, t.candidates), query.filters())
     relevant = [h for h in hits if h.similarity >= t.min_similarity]
-    pairs = [
-        (build_premise(h.passage.text, before=h.passage.context_before, title=h.passage.title), query.claim)
-        for h in relevant
-    ]
-    scores = stance_model.predict(pairs) if pairs else []
+    readings = read_stance(query.claim, relevant, stance_model, t)
     supporting: list[Evidence] = []
     contradicting: list[Evidence] = []
     best_relevant: float | None = None
-    for hit, s in zip(relevant, scores, strict=True):
+    for hit, r in zip(relevant, readings, strict=True):
         # A contradiction from a passage below the contradiction gate is not trusted, so it does
         # not lower the confidence of not_enough_info either.
-        trusted_contra = s.contradiction if hit.similarity >= t.min_contradict_similarity else 0.0
-        best_relevant = max(best_relevant or 0.0, s.entailment, trusted_contra)
-        evidence = classify(hit, s.entailment, s.contradiction, t)
+        best_relevant = max(best_relevant or 0.0, r.entailment, r.mutual)
+        evidence = classify(hit, r.entailment, r.contradiction, r.mutual, t)
         if evidence is None:
             continue
         (supporting if evidence.stance is Stance.SUPPORTS else contradicting).append(evidence)

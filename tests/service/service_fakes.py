@@ -40,10 +40,10 @@ class FakeStance:
     def predict(self, pairs: Sequence[tuple[str, str]]) -> list[NLIScores]:
         self.calls.append(list(pairs))
         out = []
-        for premise, _ in pairs:
+        for premise, hypothesis in pairs:
             if ENTAILS in premise:
                 out.append(NLIScores(0.9, 0.05, 0.05))
-            elif CONTRADICTS in premise:
+            elif CONTRADICTS in premise or CONTRADICTS in hypothesis:  # contradiction is symmetric
                 out.append(NLIScores(0.05, 0.05, 0.9))
             else:
                 out.append(NLIScores(0.1, 0.8, 0.1))

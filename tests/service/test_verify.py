@@ -42,8 +42,11 @@ def test_unrelated_passages_are_never_scored(app: Flask, client: FlaskClient) ->
     client.post("/verify", json={"claim": "anything"})
     stance: FakeStance = app.config["STANCE"]
     (pairs,) = stance.calls  # one predict call per claim
-    assert len(pairs) == 4  # the 0.1-similarity passage was gated out
-    assert all(hypothesis == "anything" for _, hypothesis in pairs)
+    # The 0.1-similarity passage was gated out; the other four are read passage -> claim, and,
+    # being close enough to contradict (>= 0.5), claim -> passage as well.
+    assert len(pairs) == 8
+    assert all(hypothesis == "anything" for _, hypothesis in pairs[:4])
+    assert all(premise == "anything" for premise, _ in pairs[4:])
 
 
 def test_filters_and_candidates_reach_the_index(app: Flask, client: FlaskClient) -> None:
