@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p_train.add_argument("--out", default=DEFAULT_MODEL)
     p_train.add_argument("--work-dir", default=".cache/stance-train", help="checkpoints live here")
-    p_train.add_argument("--epochs", type=float, default=2.0)
+    p_train.add_argument("--epochs", type=float, default=3.0)
     p_train.add_argument("--lr", type=float, default=6e-5)
     p_train.add_argument("--batch-size", type=int, default=32)
     p_train.add_argument("--max-length", type=int, default=128)

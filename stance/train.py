@@ -38,7 +38,7 @@ class TrainConfig:
     data: str
     out: str
     work_dir: str
-    epochs: float = 2.0
+    epochs: float = 3.0
     lr: float = 6e-5
     batch_size: int = 32
     max_length: int = 128
