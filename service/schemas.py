@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import marshmallow as ma
@@ -12,8 +13,11 @@ from marshmallow.experimental.context import Context
 from .config import DefaultConfig
 from .pipeline import Stance, Verdict
 
-# JSON Schema `pattern` for "not blank": at least one non-whitespace character.
-NON_BLANK = r"\S"
+# JSON Schema `pattern` for "not blank": at least one character that is neither whitespace nor
+# a control character. The service checks claims with this same expression, so the document and
+# the validation agree; the explicit ranges cover where Python's and ECMA-262's `\s` differ.
+NON_BLANK = r"[^\s\x00-\x1f\x7f-\x9f\ufeff]"
+_NON_BLANK = re.compile(NON_BLANK)
 
 
 def setting(name: str) -> Any:
@@ -58,7 +62,7 @@ class ClaimOptionsSchema(ma.Schema):
 
     @validates("claim")
     def check_claim(self, value: str, **_: Any) -> None:
-        if not value.strip():
+        if not _NON_BLANK.search(value):
             raise ValidationError("The claim is blank.")
         limit = int(setting("MAX_CLAIM_LENGTH"))
         if len(value) > limit:
