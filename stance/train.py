@@ -105,6 +105,10 @@ def augment(
       when it helps and to ignore it when it does not (a model trained only on single-sentence
       premises was distracted by it: see the model card).
     A fresh sample of related neutrals (`stance.neutrals`) is added to every epoch.
+
+    The shipped recipe uses none of these: a stage 2 with all three was worse on every figure
+    (model card, "Tried and not shipped"). Swapping contradictions only also teaches a shortcut
+    (a short premise before a long hypothesis means contradiction).
     """
     rng = random.Random(config.seed * 7919 + epoch)
     if neutrals and config.related_neutrals:
