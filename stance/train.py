@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -179,7 +180,9 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
 
     neutrals: list[Pair] = []
     if config.related_neutrals:
-        neutrals = build_related_neutrals(train_pairs, config.seed, work / "related-neutrals.jsonl")
+        # cached per (seed, data): the embedding pass takes minutes on CPU
+        key = hashlib.sha256(repr((config.seed, config.data, len(train_pairs))).encode()).hexdigest()[:12]
+        neutrals = build_related_neutrals(train_pairs, config.seed, work / f"related-neutrals-{key}.jsonl")
 
     def encode_epoch(epoch: int) -> tuple[list[Pair], list[dict[str, list[int]]], list[int]]:
         view = augment(train_pairs, config, epoch, neutrals)
