@@ -106,7 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     p_train.add_argument("--max-length", type=int, default=128)
     p_train.add_argument("--label-smoothing", type=float, default=0.1)
     p_train.add_argument("--holdout-size", type=int, default=2000)
-    p_train.add_argument("--seed", type=int, default=13)
+    p_train.add_argument("--seed", type=int, default=13, help="data order, head init, dropout")
+    p_train.add_argument(
+        "--holdout-seed", type=int, default=13, help="which pairs are held out (keep it across seeds)"
+    )
     p_train.add_argument("--limit", type=int, default=None, help="train on the first N pairs only")
     p_train.add_argument("--checkpoint-every", type=int, default=100)
     p_train.add_argument("--threads", type=int, default=os.cpu_count() or 1)
@@ -138,16 +141,36 @@ def main(argv: list[str] | None = None) -> int:
     p_eval.add_argument("--json", default=None, help="also write the figures to this JSON file")
     p_eval.add_argument("--max-length", type=int, default=256)
 
+    p_ens = sub.add_parser(
+        "ensemble", help="put trained models together as one ensemble directory (then calibrate it)"
+    )
+    p_ens.add_argument("--out", required=True, help="ensemble directory to write (replaced whole)")
+    p_ens.add_argument("members", nargs="+", help="trained model directories, each with training.json")
+
     p_probe = sub.add_parser("probe", help="sample-corpus pairs: accuracy per premise context mode")
     p_probe.add_argument("--model", default=DEFAULT_MODEL, help="model directory or model id")
 
     args = parser.parse_args(argv)
     if args.command == "probe":
         return _probe(args)
+    if args.command == "ensemble":
+        from stance.model import StanceModelError, write_ensemble
+
+        try:
+            write_ensemble(Path(args.out), [Path(m) for m in args.members])
+        except (StanceModelError, OSError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"ensemble of {len(args.members)} written to {args.out}; next: python -m stance calibrate")
+        return 0
     if args.command == "calibrate":
         from stance.calibrate import calibrate
 
-        report = calibrate(Path(args.model), Path(args.data))
+        try:
+            report = calibrate(Path(args.model), Path(args.data))
+        except (ValueError, OSError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         for key, value in report.items():
             print(f"{key:>18}: {value}")
         return 0
@@ -172,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
             label_smoothing=args.label_smoothing,
             holdout_size=args.holdout_size,
             seed=args.seed,
+            holdout_seed=args.holdout_seed,
             limit=args.limit,
             checkpoint_every=args.checkpoint_every,
             init=args.init,

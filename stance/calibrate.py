@@ -11,7 +11,7 @@ from typing import Any
 import torch
 
 from stance.data import LABEL_IDS, read_pairs, split_holdout
-from stance.model import CALIBRATION_FILE, CrossEncoderStance
+from stance.model import CALIBRATION_FILE, CrossEncoderStance, ensemble_members
 
 
 def expected_calibration_error(probs: torch.Tensor, gold: torch.Tensor, bins: int = 15) -> float:
@@ -45,6 +45,21 @@ def fit_temperature(logits: torch.Tensor, gold: torch.Tensor) -> float:
     return float(log_t.detach().exp())
 
 
+def holdout_split(model_dir: Path) -> tuple[int, int]:
+    """Size and seed of the hold-out the model (every member of an ensemble) never trained on."""
+    members = ensemble_members(model_dir) or [model_dir]
+    splits = set()
+    for member in members:
+        recipe = json.loads((member / "training.json").read_text())["recipe"]
+        splits.add((int(recipe["holdout_size"]), int(recipe.get("holdout_seed", recipe["seed"]))))
+    if len(splits) != 1:
+        raise ValueError(
+            f"{model_dir}: the ensemble's members held out different pairs {sorted(splits)}, "
+            "so no hold-out is unseen by all of them; train them with the same --holdout-seed"
+        )
+    return splits.pop()
+
+
 def label_shift(prior: dict[str, float]) -> dict[str, float]:
     """Logit offsets that move a model trained on `prior` to a uniform label prior.
 
@@ -62,8 +77,8 @@ def calibrate(model_dir: Path, data: Path) -> dict[str, Any]:
     Two parts: the label-shift offsets (from the training split's label frequencies) and one
     temperature fitted on the hold-out, applied as softmax((logits + offsets) / T).
     """
-    recipe = json.loads((model_dir / "training.json").read_text())["recipe"]
-    train, holdout = split_holdout(read_pairs(data), int(recipe["holdout_size"]), int(recipe["seed"]))
+    size, seed = holdout_split(model_dir)
+    train, holdout = split_holdout(read_pairs(data), size, seed)
     names = {v: k for k, v in LABEL_IDS.items()}
     counts = {name: 0 for name in LABEL_IDS}
     for pair in train:
@@ -95,7 +110,7 @@ def calibrate(model_dir: Path, data: Path) -> dict[str, Any]:
         "ece_after": round(expected_calibration_error(torch.softmax(logits / temperature, -1), gold), 4),
         "nll_before": round(float(nll(raw, gold)), 4),
         "nll_after": round(float(nll(logits / temperature, gold)), 4),
-        "note": "hold-out slice of train.jsonl (never the eval files), split by the training recipe's seed",
+        "note": "hold-out slice of train.jsonl (never the eval files), split by the recipe's hold-out seed",
     }
     path = model_dir / CALIBRATION_FILE
     tmp = path.with_suffix(".tmp")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -112,8 +113,82 @@ def batched_logits(
     return out
 
 
+ENSEMBLE_FILE = "ensemble.json"
+
+
+def _load_member(source: str) -> tuple[Any, Any, dict[str, int]]:
+    """Tokenizer, model and label columns of one cross-encoder (a directory or a model id)."""
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source)
+        model = AutoModelForSequenceClassification.from_pretrained(source, dtype=torch.float32)
+    except (OSError, ValueError) as exc:
+        hint = (
+            ""
+            if Path(source).is_dir()
+            else (
+                " (not a local directory; as a model id it needs the hub or a local cache, "
+                "and HF_HUB_OFFLINE is set)"
+                if os.environ.get("HF_HUB_OFFLINE") == "1"
+                else " (not a local directory, and not a model id that could be fetched)"
+            )
+        )
+        raise StanceModelError(f"cannot load stance model {source!r}{hint}: {exc}") from exc
+    model.eval()
+    return tokenizer, model, label_indices(dict(model.config.id2label))
+
+
+def ensemble_members(model_dir: Path) -> list[Path] | None:
+    """The member directories named by the directory's `ensemble.json`; None for a single model."""
+    path = model_dir / ENSEMBLE_FILE
+    if not path.is_file():
+        return None
+    try:
+        names = json.loads(path.read_text())["members"]
+        members = [model_dir / str(name) for name in names]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise StanceModelError(f"{path}: unreadable ensemble ({exc})") from exc
+    if not members or any(m.resolve().parent != model_dir.resolve() or not m.is_dir() for m in members):
+        raise StanceModelError(f"{path}: members must be existing sub-directories of {model_dir}")
+    return members
+
+
+def write_ensemble(out: Path, members: Sequence[Path]) -> None:
+    """Copy trained models into `out/<member name>` and name them in `out/ensemble.json`.
+
+    Written into a temporary sibling and swapped in by rename, so an interrupted run leaves the
+    previous `out` whole. Calibration is fitted afterwards (`python -m stance calibrate`).
+    """
+    names = [m.name for m in members]
+    if len(set(names)) != len(names):
+        raise StanceModelError(f"ensemble members need distinct directory names: {names}")
+    for member in members:
+        if not (member / "config.json").is_file() or not (member / "training.json").is_file():
+            raise StanceModelError(f"{member}: not a trained model directory (config.json, training.json)")
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for member in members:
+        # a member's own calibration and card do not apply inside the ensemble
+        shutil.copytree(
+            member, tmp / member.name, ignore=shutil.ignore_patterns(CALIBRATION_FILE, "README.md")
+        )
+    (tmp / ENSEMBLE_FILE).write_text(json.dumps({"members": names}, indent=2) + "\n")
+    old = out.with_name(out.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if out.exists():
+        out.rename(old)
+    tmp.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 class CrossEncoderStance:
-    """A transformers cross-encoder on the CPU, float32, scoring pairs in length-sorted batches."""
+    """A transformers cross-encoder, or an ensemble of them, on the CPU in length-sorted batches.
+
+    An ensemble is a directory with `ensemble.json` (`{"members": [subdir, ...]}`): each member
+    scores the same pairs, their log-probabilities are averaged (a geometric mean of the members'
+    probabilities) and the ensemble's own `calibration.json` applies on top. For a single model
+    the average is its log-softmax, which gives the same probabilities as its logits.
+    """
 
     def __init__(
         self,
@@ -125,28 +200,17 @@ class CrossEncoderStance:
         logit_bias: dict[str, float] | None = None,
     ) -> None:
         source = str(name_or_path)
-        try:
-            self._tokenizer = AutoTokenizer.from_pretrained(source)
-            self._model = AutoModelForSequenceClassification.from_pretrained(source, dtype=torch.float32)
-        except (OSError, ValueError) as exc:
-            hint = (
-                ""
-                if Path(source).is_dir()
-                else (
-                    " (not a local directory; as a model id it needs the hub or a local cache, "
-                    "and HF_HUB_OFFLINE is set)"
-                    if os.environ.get("HF_HUB_OFFLINE") == "1"
-                    else " (not a local directory, and not a model id that could be fetched)"
-                )
-            )
-            raise StanceModelError(f"cannot load stance model {source!r}{hint}: {exc}") from exc
-        self._model.eval()
-        self._columns = label_indices(dict(self._model.config.id2label))
         local = Path(source)
+        members = ensemble_members(local) if local.is_dir() else None
+        self._members = [_load_member(str(m)) for m in members] if members else [_load_member(source)]
+        first = self._members[0][2]
+        # output columns: the three NLI labels in the first member's order (compact, for models
+        # with extra labels too)
+        self._columns = {name: i for i, name in enumerate(sorted(first, key=first.__getitem__))}
         fitted_t, fitted_bias = read_calibration(local) if local.is_dir() else (1.0, {})
         self.temperature = temperature if temperature is not None else fitted_t
         self.logit_bias = logit_bias if logit_bias is not None else fitted_bias
-        self._bias = torch.zeros(int(self._model.config.num_labels or 3))
+        self._bias = torch.zeros(len(self._columns))
         for label, value in self.logit_bias.items():
             if label in self._columns:
                 self._bias[self._columns[label]] = value
@@ -165,12 +229,22 @@ class CrossEncoderStance:
         """The model's output column for entailment, neutral and contradiction."""
         return dict(self._columns)
 
+    @property
+    def members(self) -> int:
+        """How many cross-encoders score each pair (1 unless this is an ensemble)."""
+        return len(self._members)
+
     def logits(self, pairs: Sequence[tuple[str, str]]) -> torch.Tensor:
-        """Raw logits in the model's own column order, input order preserved."""
+        """Log-probabilities averaged over the members, in the first member's column order."""
+        total = torch.zeros(len(pairs), len(self._columns))
         with self._lock:
-            return batched_logits(
-                self._model, self._tokenizer, pairs, max_length=self.max_length, batch_size=self.batch_size
-            )
+            for tokenizer, model, columns in self._members:
+                raw = batched_logits(
+                    model, tokenizer, pairs, max_length=self.max_length, batch_size=self.batch_size
+                )
+                order = [columns[name] for name in sorted(self._columns, key=self._columns.__getitem__)]
+                total += torch.log_softmax(raw[:, order], dim=-1)
+        return total / len(self._members)
 
     def calibrated_logits(self, pairs: Sequence[tuple[str, str]]) -> torch.Tensor:
         """Logits with the label-shift offsets and temperature applied (what `predict` softmaxes)."""

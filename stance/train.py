@@ -48,7 +48,8 @@ class TrainConfig:
     label_smoothing: float = 0.1
     freeze_word_embeddings: bool = True
     holdout_size: int = 2000
-    seed: int = 13
+    seed: int = 13  # data order, head init, dropout
+    holdout_seed: int = 13  # which pairs are held out; fixed so models of different seeds share it
     checkpoint_every: int = 100
     limit: int | None = None  # use only the first N training pairs (smoke runs)
     sources: list[str] = field(default_factory=list)  # empty: every source
@@ -159,7 +160,7 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
     pairs = read_pairs(Path(config.data))
     if config.sources:
         pairs = [p for p in pairs if p.source in set(config.sources)]
-    train_pairs, holdout = split_holdout(pairs, config.holdout_size, config.seed)
+    train_pairs, holdout = split_holdout(pairs, config.holdout_size, config.holdout_seed)
     if config.limit is not None:
         train_pairs = train_pairs[: config.limit]
 

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from stance.calibrate import holdout_split
 from stance.context import ContextMode, build_premise
-from stance.model import SHIPPED_MODEL, CrossEncoderStance, StanceModelError, label_indices
+from stance.model import (
+    SHIPPED_MODEL,
+    CrossEncoderStance,
+    StanceModelError,
+    label_indices,
+    write_ensemble,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -152,3 +160,60 @@ def test_unrelated_pair_is_not_entailed(stance_model: CrossEncoderStance) -> Non
         [(PROPELLANT_TROIB, "The European Central Bank raised interest rates in November 2024")]
     )
     assert s.entailment < 0.2
+
+
+def _copy_model(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("README.md", "calibration.json"))
+    return target
+
+
+def test_an_ensemble_of_one_model_twice_reads_as_that_model(
+    stance_model: CrossEncoderStance, tmp_path: Path
+) -> None:
+    # Averaging the log-probabilities of identical members must change nothing: same
+    # probabilities as the single model under the same calibration.
+    members = [_copy_model(SHIPPED_MODEL, tmp_path / name) for name in ("a", "b")]
+    out = tmp_path / "ensemble"
+    write_ensemble(out, members)
+    shutil.copy(SHIPPED_MODEL / "calibration.json", out / "calibration.json")
+    ensemble = CrossEncoderStance(out)
+    assert ensemble.members == 2 and ensemble.name == "ensemble"
+    pairs = [
+        (
+            build_premise(PROPELLANT_003, before=PROPELLANT_003_BEFORE),
+            "Ukraine requested 155mm propellant charges",
+        ),
+        (MINISTER, "Ukraine asked to buy the Cheongung system"),
+    ]
+    for one, both in zip(stance_model.predict(pairs), ensemble.predict(pairs), strict=True):
+        assert both.entailment == pytest.approx(one.entailment, abs=1e-5)
+        assert both.contradiction == pytest.approx(one.contradiction, abs=1e-5)
+    assert holdout_split(out) == (2000, 13)
+
+
+def test_ensemble_members_must_share_their_hold_out(tmp_path: Path) -> None:
+    out = tmp_path / "ensemble"
+    for name, seed in (("a", 13), ("b", 29)):
+        (out / name).mkdir(parents=True)
+        recipe = {"holdout_size": 2000, "seed": seed, "holdout_seed": seed}
+        (out / name / "training.json").write_text(json.dumps({"recipe": recipe}))
+    (out / "ensemble.json").write_text(json.dumps({"members": ["a", "b"]}))
+    with pytest.raises(ValueError, match="same --holdout-seed"):
+        holdout_split(out)
+
+
+@pytest.mark.parametrize("members", [["missing"], ["../elsewhere"], []])
+def test_an_ensemble_naming_no_member_of_its_own_is_refused(tmp_path: Path, members: list[str]) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    out = tmp_path / "ensemble"
+    out.mkdir()
+    (out / "ensemble.json").write_text(json.dumps({"members": members}))
+    with pytest.raises(StanceModelError, match="sub-directories"):
+        CrossEncoderStance(out)
+
+
+def test_writing_an_ensemble_needs_trained_models(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(StanceModelError, match="not a trained model"):
+        write_ensemble(tmp_path / "ensemble", [tmp_path / "empty"])
+    assert not (tmp_path / "ensemble").exists()

@@ -68,7 +68,9 @@ def test_smoke_train_interrupt_and_resume(
     with safe_open(str(model / "model.safetensors"), "pt") as weights:
         key = next(k for k in weights.keys() if k.endswith("classifier.weight"))  # noqa: SIM118
         assert str(weights.get_tensor(key).dtype) == "torch.float16"
-    assert json.loads((model / "training.json").read_text())["recipe"]["seed"] == config.seed
+    recipe = json.loads((model / "training.json").read_text())["recipe"]
+    assert recipe["seed"] == config.seed
+    assert recipe["holdout_seed"] == config.holdout_seed  # calibration splits by it
 
 
 def test_a_changed_recipe_does_not_resume(
