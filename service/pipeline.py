@@ -247,24 +247,22 @@ def mutual_contradiction(forward: float, backward: float) -> float:
     return math.sqrt(max(forward, 0.0) * max(backward, 0.0))
 
 
-def classify(
-    hit: SearchHit, entailment: float, contradiction: float, mutual: float, t: Thresholds
-) -> Evidence | None:
+def classify(hit: SearchHit, r: Reading, t: Thresholds) -> Evidence | None:
     """The hit as evidence for one side, or None when it is neither confident enough nor close enough.
 
-    `entailment` and `contradiction` are the passage-with-context -> claim reading, `mutual` the
-    two-way contradiction (`read_stance`; 0 below the contradiction similarity gate).
+    Support is judged on the passage-with-context -> claim reading, contradiction on the two-way
+    `mutual` one (`read_stance`; 0 below the contradiction similarity gate).
     """
     stance: Stance | None = None
     score = 0.0
-    if entailment >= t.support_threshold and entailment > contradiction:
-        stance, score = Stance.SUPPORTS, entailment
+    if r.entailment >= t.support_threshold and r.entailment > r.contradiction:
+        stance, score = Stance.SUPPORTS, r.entailment
     elif (
-        mutual >= t.contradict_threshold
-        and mutual > entailment
+        r.mutual >= t.contradict_threshold
+        and r.mutual > r.entailment
         and hit.similarity >= t.min_contradict_similarity
     ):
-        stance, score = Stance.CONTRADICTS, mutual
+        stance, score = Stance.CONTRADICTS, r.mutual
     if stance is None:
         return None
     p = hit.passage
@@ -335,7 +333,7 @@ def verify(
         # A contradiction from a passage below the contradiction gate is not trusted, so it does
         # not lower the confidence of not_enough_info either.
         best_relevant = max(best_relevant or 0.0, r.entailment, r.mutual)
-        evidence = classify(hit, r.entailment, r.contradiction, r.mutual, t)
+        evidence = classify(hit, r, t)
         if evidence is None:
             continue
         (supporting if evidence.stance is Stance.SUPPORTS else contradicting).append(evidence)

@@ -202,11 +202,13 @@ class CrossEncoderStance:
         source = str(name_or_path)
         local = Path(source)
         members = ensemble_members(local) if local.is_dir() else None
-        self._members = [_load_member(str(m)) for m in members] if members else [_load_member(source)]
-        first = self._members[0][2]
+        loaded = [_load_member(str(m)) for m in members] if members else [_load_member(source)]
+        first = loaded[0][2]
         # output columns: the three NLI labels in the first member's order (compact, for models
-        # with extra labels too)
-        self._columns = {name: i for i, name in enumerate(sorted(first, key=first.__getitem__))}
+        # with extra labels too); each member's logits are picked into that order
+        names = sorted(first, key=first.__getitem__)
+        self._columns = {name: i for i, name in enumerate(names)}
+        self._members = [(tok, model, [cols[n] for n in names]) for tok, model, cols in loaded]
         fitted_t, fitted_bias = read_calibration(local) if local.is_dir() else (1.0, {})
         self.temperature = temperature if temperature is not None else fitted_t
         self.logit_bias = logit_bias if logit_bias is not None else fitted_bias
@@ -238,11 +240,10 @@ class CrossEncoderStance:
         """Log-probabilities averaged over the members, in the first member's column order."""
         total = torch.zeros(len(pairs), len(self._columns))
         with self._lock:
-            for tokenizer, model, columns in self._members:
+            for tokenizer, model, order in self._members:
                 raw = batched_logits(
                     model, tokenizer, pairs, max_length=self.max_length, batch_size=self.batch_size
                 )
-                order = [columns[name] for name in sorted(self._columns, key=self._columns.__getitem__)]
                 total += torch.log_softmax(raw[:, order], dim=-1)
         return total / len(self._members)
 

@@ -12,6 +12,7 @@ from service_fakes import passage
 from index import SearchHit
 from service.pipeline import (
     Evidence,
+    Reading,
     Stance,
     Thresholds,
     Verdict,
@@ -52,7 +53,7 @@ def hit(similarity: float, outlet: str | None = "A") -> SearchHit:
 def test_classify(
     similarity: float, entailment: float, contradiction: float, mutual: float, expected: Stance | None
 ) -> None:
-    evidence = classify(hit(similarity), entailment, contradiction, mutual, T)
+    evidence = classify(hit(similarity), Reading(entailment, contradiction, mutual), T)
     assert (evidence.stance if evidence else None) == expected
     if evidence is not None:
         assert evidence.stance_score == (entailment if expected is Stance.SUPPORTS else mutual)
@@ -66,7 +67,9 @@ def test_mutual_contradiction_needs_both_directions() -> None:
 
 def ev(stance: Stance, score: float) -> Evidence:
     contradiction = score if stance is Stance.CONTRADICTS else 0.0
-    e = classify(hit(0.9), score if stance is Stance.SUPPORTS else 0.0, contradiction, contradiction, T)
+    e = classify(
+        hit(0.9), Reading(score if stance is Stance.SUPPORTS else 0.0, contradiction, contradiction), T
+    )
     assert e is not None
     return e
 
@@ -95,7 +98,7 @@ def test_verdict_table(
 
 
 def test_distinct_outlets_keep_order_and_skip_unknown() -> None:
-    items = [classify(hit(0.9, outlet), 0.9, 0.0, 0.0, T) for outlet in ["B", None, "A", "B"]]
+    items = [classify(hit(0.9, outlet), Reading(0.9, 0.0, 0.0), T) for outlet in ["B", None, "A", "B"]]
     assert distinct_outlets([e for e in items if e]) == ["B", "A"]
 
 
