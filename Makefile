@@ -16,7 +16,7 @@ STANCE_MODEL ?= models/stance-minilm-l6-nli
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: help install serve test check fmt index openapi train-stance eval-stance calibrate-stance bench verify-batch soak clean
+.PHONY: help install serve test check fmt index openapi train-stance eval-stance calibrate-stance fit-rule eval-verify news-data bench verify-batch soak clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
@@ -69,6 +69,15 @@ calibrate-stance: $(STAMP) ## refit the stance model's temperature on the traini
 
 eval-stance: $(STAMP) ## evaluate the stance model on every eval_*.jsonl: make eval-stance [STANCE_MODEL=path|id]
 	$(PY) -m stance eval --data-dir $(NLI_DIR) --model $(STANCE_MODEL)
+
+fit-rule: $(STAMP) ## fit the verdict rule for STANCE_MODEL on data/nli-news dev events (writes rule.json)
+	$(PY) -m service.news_eval fit --model $(STANCE_MODEL)
+
+eval-verify: $(STAMP) ## end to end: data/nli-news test events indexed, every test claim posted to /verify
+	$(PY) -m service.news_eval verify --split test --model $(STANCE_MODEL)
+
+news-data: $(STAMP) ## validate data/nli-news event files and print their counts
+	$(PY) -m stance.news
 
 bench: $(STAMP) ## benchmarks: encoder, search, stance, /verify (ratios and absolute figures)
 	$(PY) -m bench

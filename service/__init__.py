@@ -55,8 +55,7 @@ __all__ = ["create_app"]
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: configuration, models (loaded here, once), runtime, resources."""
     from .api import create_api
-    from .config import DefaultConfig
-    from .pipeline import Thresholds
+    from .config import DefaultConfig, thresholds
     from .resources import EXTENSION, State
     from .runtime import Runtime, default_model_loader, default_snapshot_loader
 
@@ -94,6 +93,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         config.get("SNAPSHOT_LOADER") or default_snapshot_loader,
         interval=float(config["RELOAD_INTERVAL"]),
     )
-    app.extensions[EXTENSION] = State(runtime=runtime, thresholds=Thresholds.from_config(config))
+    app.extensions[EXTENSION] = State(runtime=runtime, thresholds=thresholds(config))
     runtime.start(watch=bool(config["RELOAD_THREAD"]))
     return app

@@ -168,7 +168,7 @@ def run(
 def main(argv: list[str] | None = None) -> int:
     from flask import Config
 
-    from .config import DefaultConfig
+    from .config import DefaultConfig, thresholds
 
     parser = argparse.ArgumentParser(prog="python -m service.batch", description=__doc__.split("\n\n")[0])
     parser.add_argument("--claims", type=Path, required=True, help="claims.txt or claims.jsonl")
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
             items,
             args.out,
             loaded,
-            Thresholds.from_config(config),
+            thresholds(config),
             progress=not args.no_progress,
             summary=summary,
         )

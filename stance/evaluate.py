@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from tqdm import tqdm
 
-from stance.data import LABEL_IDS, LABELS, eval_files, read_pairs
+from stance.data import LABEL_IDS, LABELS, Pair, eval_files, read_pairs
 from stance.model import CrossEncoderStance
 
 
@@ -37,7 +38,11 @@ def macro_f1(predicted: torch.Tensor, gold: torch.Tensor, classes: int) -> float
 
 def evaluate_file(model: CrossEncoderStance, path: Path, name: str) -> EvalResult:
     """Score every pair of one eval file."""
-    pairs = read_pairs(path)
+    return evaluate_pairs(model, read_pairs(path), name)
+
+
+def evaluate_pairs(model: CrossEncoderStance, pairs: Sequence[Pair], name: str) -> EvalResult:
+    """Accuracy and macro-F1 of the model's top label on labelled pairs."""
     logits = model.calibrated_logits([(p.premise, p.hypothesis) for p in pairs])
     # Map the model's columns onto our label ids so any NLI model can be judged.
     to_ours = torch.empty(logits.shape[1], dtype=torch.long)
@@ -53,12 +58,25 @@ def evaluate_file(model: CrossEncoderStance, path: Path, name: str) -> EvalResul
     )
 
 
-def evaluate(model: CrossEncoderStance, data_dir: Path) -> list[EvalResult]:
-    """Every `eval_*.jsonl` in `data_dir`, with a progress bar over files."""
+def news_pairs(split: str) -> list[Pair]:
+    """The labelled pairs of one split of the project's news set (`data/nli-news`)."""
+    from stance.news import event_pairs, load_events
+
+    return [p.as_pair() for e in load_events() if e["split"] == split for p in event_pairs(e)]
+
+
+def evaluate(
+    model: CrossEncoderStance, data_dir: Path, news: Sequence[str] = ("dev", "test")
+) -> list[EvalResult]:
+    """Every `eval_*.jsonl` in `data_dir`, then the news set's splits (`news_<split>`)."""
     files = list(eval_files(data_dir))
     if not files:
         raise FileNotFoundError(f"no eval_*.jsonl files in {data_dir}")
     results = []
     for name, path in tqdm(files, desc="eval-stance", unit="file"):
         results.append(evaluate_file(model, path, name))
+    for split in news:
+        pairs = news_pairs(split)
+        if pairs:
+            results.append(evaluate_pairs(model, pairs, f"news_{split}"))
     return results

@@ -24,9 +24,11 @@ from transformers import (
     get_linear_schedule_with_warmup,
 )
 
+from stance.augment import sample_contrastive
 from stance.data import LABEL_IDS, LABELS, Pair, read_pairs, split_holdout
 from stance.model import batched_logits
 from stance.neutrals import build_related_neutrals
+from stance.precision import choose_precision, describe
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -36,7 +38,7 @@ class TrainConfig:
     """The whole recipe; written next to the model so a run can be reproduced."""
 
     base: str
-    data: str
+    data: list[str]  # JSON Lines NLI files, or `nli-news:<split>` for the project's news set
     out: str
     work_dir: str
     epochs: float = 3.0
@@ -57,11 +59,35 @@ class TrainConfig:
     swap_contradictions: float = 0.0  # share of contradiction pairs seen hypothesis-first
     distractor_context: float = 0.0  # share of pairs seen with an unrelated sentence in front
     related_neutrals: float = 0.0  # extra related-neutral pairs per epoch, as a share of the pairs
+    contrastive: float = 0.0  # contrastive pairs (`stance.augment`) per epoch, as a share of the pairs
+    precision: str = "auto"  # bf16 autocast where the CPU has native bf16, else fp32 (not in the fingerprint)
 
     def fingerprint(self) -> str:
         """What a checkpoint must agree with to be resumed (everything but paths)."""
-        keep = {k: v for k, v in asdict(self).items() if k not in {"out", "work_dir"}}
+        keep = {k: v for k, v in asdict(self).items() if k not in {"out", "work_dir", "precision"}}
         return json.dumps(keep, sort_keys=True)
+
+
+def read_sources(sources: Sequence[str]) -> list[Pair]:
+    """Pairs from every source in order: a JSON Lines file, or `nli-news:<split>`.
+
+    `SOURCE@N` takes a fixed random sample of N pairs of the source (seed 13), e.g. to replay
+    some general NLI data while fine-tuning on the news set.
+    """
+    pairs: list[Pair] = []
+    for spec in sources:
+        source, _, count = spec.partition("@")
+        if source.startswith("nli-news:"):
+            from stance.news import event_pairs, load_events
+
+            split = source.partition(":")[2]
+            got = [p.as_pair() for e in load_events() if e["split"] == split for p in event_pairs(e)]
+        else:
+            got = read_pairs(Path(source))
+        if count:
+            got = random.Random(13).sample(got, min(int(count), len(got)))
+        pairs += got
+    return pairs
 
 
 def _encode(
@@ -113,9 +139,13 @@ def augment(
     (a short premise before a long hypothesis means contradiction).
     """
     rng = random.Random(config.seed * 7919 + epoch)
+    extra: list[Pair] = []
+    if config.contrastive:
+        extra = sample_contrastive(pairs, config.contrastive, config.seed * 7919 + epoch)
     if neutrals and config.related_neutrals:
         count = min(len(neutrals), int(config.related_neutrals * len(pairs)))
-        pairs = [*pairs, *rng.sample(list(neutrals), count)]
+        extra += rng.sample(list(neutrals), count)
+    pairs = [*pairs, *extra]
     if not config.swap_contradictions and not config.distractor_context:
         return list(pairs)
     contradiction = LABEL_IDS["contradiction"]
@@ -157,7 +187,7 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
     work = Path(config.work_dir)
     work.mkdir(parents=True, exist_ok=True)
 
-    pairs = read_pairs(Path(config.data))
+    pairs = read_sources(config.data)
     if config.sources:
         pairs = [p for p in pairs if p.source in set(config.sources)]
     train_pairs, holdout = split_holdout(pairs, config.holdout_size, config.holdout_seed)
@@ -237,7 +267,10 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
             ckpt_path,
         )
 
+    precision = choose_precision(config.precision)
+    print(describe(precision))
     started = time.monotonic()
+    done_at_start = step
     bar = tqdm(total=total_steps, initial=step, desc="train-stance", unit="step", dynamic_ncols=True)
     running = 0.0
     model.train()
@@ -252,7 +285,9 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
                 inputs, labels = _collate(
                     tokenizer, [encoded[i] for i in batch], [view[i].label for i in batch]
                 )
-                loss = loss_fn(model(**inputs).logits, labels)
+                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+                    logits = model(**inputs).logits
+                loss = loss_fn(logits.float(), labels)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 optimizer.step()
@@ -261,8 +296,12 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
                 step += 1
                 running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
                 bar.update(1)
+                rate = (step - done_at_start) * config.batch_size / (time.monotonic() - started)
                 bar.set_postfix(
-                    epoch=epoch + 1, loss=f"{running:.3f}", lr=f"{scheduler.get_last_lr()[0]:.1e}"
+                    epoch=epoch + 1,
+                    loss=f"{running:.3f}",
+                    lr=f"{scheduler.get_last_lr()[0]:.1e}",
+                    pairs_s=f"{rate:.0f}",
                 )
                 if step % config.checkpoint_every == 0:
                     save_checkpoint()

@@ -1,0 +1,345 @@
+"""End to end on the project's news set: index a split's events, verify each claim, score the answers.
+
+`python -m service.news_eval verify [--split test]` (`make eval-verify`) builds an index from the
+split's articles (each event's sentences as passages, with outlets and dates), posts every claim
+of the split to `POST /verify` of a real app (the configured models, in-process) and prints:
+
+    verify_eval claims=N verdict_acc=X support_recall=X contradict_recall=X wrong_bucket=N
+
+- verdict_acc: the answer's verdict equals the gold one (`stance.news.gold_verdict`);
+- support_recall / contradict_recall: of the gold supporting (contradicting) sentences of all
+  claims, the share listed in `supporting` (`contradicting`), with `top_k` 10;
+- wrong_bucket: listed passages whose gold label is not that side: a gold contradiction in
+  `supporting`, a gold support in `contradicting`, or a neutral sentence in either.
+
+`python -m service.news_eval fit --model DIR` fits the decision rule (`stance.rule.Thresholds`)
+for a stance model on the **dev** split: it retrieves and reads every candidate once through the
+pipeline's own functions, then searches the thresholds by coordinate ascent and writes
+`DIR/rule.json`. The test split is never used for fitting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from stance.news import EVENTS_DIR, NewsClaim, event_claims, load_events
+from stance.rule import Reading, Stance, Thresholds, write_rule
+
+EVAL_ROOT = Path("var/eval")
+TOP_K = 10
+
+
+def key(text: str) -> str:
+    """Sentence identity across the corpus round trip: lower-case letters and digits."""
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def split_events(split: str, directory: Path = EVENTS_DIR) -> list[dict[str, Any]]:
+    return [e for e in load_events(directory) if e["split"] == split]
+
+
+def write_corpus(events: Sequence[dict[str, Any]], path: Path) -> None:
+    """One JSON line per article: the index's `.jsonl` corpus format."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8") as out:
+        for event in events:
+            for art in event["articles"]:
+                row = {
+                    "id": f"{event['event']}--{art['id']}",
+                    "text": " ".join(art["sentences"]),
+                    "outlet": art["outlet"],
+                    "date": art["date"],
+                    "title": art["title"],
+                }
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    tmp.replace(path)
+
+
+def ensure_index(split: str, embedder: Any, root: Path = EVAL_ROOT) -> Path:
+    """Index root for a split's events, rebuilt only when the events changed."""
+    from index import build_index
+
+    events = split_events(split)
+    corpus = root / f"{split}-corpus.jsonl"
+    write_corpus(events, corpus)
+    digest = hashlib.sha256(corpus.read_bytes()).hexdigest()
+    index_dir = root / f"{split}-index"
+    stamp = index_dir / "corpus.sha256"
+    if not (stamp.is_file() and stamp.read_text() == digest and (index_dir / "current").exists()):
+        build_index(corpus, index_dir, embedder, progress=sys.stderr.isatty())
+        stamp.write_text(digest)
+    return index_dir
+
+
+@dataclass
+class Scores:
+    """The end-to-end figures over a set of claims."""
+
+    claims: int = 0
+    verdict_right: int = 0
+    gold_support: int = 0
+    found_support: int = 0
+    gold_contra: int = 0
+    found_contra: int = 0
+    wrong_bucket: int = 0
+    listed: int = 0
+    confusion: Counter[tuple[str, str]] | None = None
+
+    def add(
+        self, gold: NewsClaim, verdict: str, supporting: Sequence[str], contradicting: Sequence[str]
+    ) -> None:
+        """One answer: its verdict and the texts of its listed passages, per side."""
+        if self.confusion is None:
+            self.confusion = Counter()
+        self.confusion[(gold.verdict, verdict)] += 1
+        self.claims += 1
+        self.verdict_right += verdict == gold.verdict
+        sup = {key(s) for s in gold.supporting}
+        con = {key(s) for s in gold.contradicting}
+        got_sup = {key(t) for t in supporting}
+        got_con = {key(t) for t in contradicting}
+        self.gold_support += len(sup)
+        self.found_support += len(sup & got_sup)
+        self.gold_contra += len(con)
+        self.found_contra += len(con & got_con)
+        self.listed += len(got_sup) + len(got_con)
+        self.wrong_bucket += len(got_sup - sup) + len(got_con - con)
+
+    @property
+    def verdict_acc(self) -> float:
+        return self.verdict_right / max(1, self.claims)
+
+    @property
+    def support_recall(self) -> float:
+        return self.found_support / max(1, self.gold_support)
+
+    @property
+    def contradict_recall(self) -> float:
+        return self.found_contra / max(1, self.gold_contra)
+
+    def objective(self) -> float:
+        """What `fit` maximises: verdicts first, then evidence found, less evidence misfiled."""
+        wrong_rate = self.wrong_bucket / max(1, self.listed)
+        return (
+            self.verdict_acc
+            + 0.5 * min(self.support_recall, self.contradict_recall)
+            + 0.25 * (self.support_recall + self.contradict_recall)
+            - 0.5 * wrong_rate
+        )
+
+    def line(self) -> str:
+        return (
+            f"verify_eval claims={self.claims} verdict_acc={self.verdict_acc:.4f} "
+            f"support_recall={self.support_recall:.4f} contradict_recall={self.contradict_recall:.4f} "
+            f"wrong_bucket={self.wrong_bucket}"
+        )
+
+    def table(self) -> str:
+        labels = ("supported", "refuted", "conflicting", "not_enough_info")
+        rows = ["gold \\ answer".ljust(18) + "".join(f"{x[:12]:>14}" for x in labels)]
+        for g in labels:
+            rows.append(g.ljust(18) + "".join(f"{(self.confusion or Counter())[(g, a)]:>14}" for a in labels))
+        return "\n".join(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# end to end through POST /verify
+
+
+def run_verify(split: str, *, stance_model: str | None, show: int = 0) -> Scores:
+    """Post every claim of the split to `/verify` on a real app over the split's index."""
+    from index import load_embedder
+    from service import create_app
+
+    embedder = load_embedder()
+    index_dir = ensure_index(split, embedder)
+    config: dict[str, Any] = {"INDEX_DIR": str(index_dir), "RELOAD_THREAD": False}
+    if stance_model:
+        config["STANCE_MODEL"] = stance_model
+    app = create_app(config)
+    client = app.test_client()
+    ready = client.get("/ready")
+    if ready.status_code != 200:
+        raise SystemExit(f"service not ready: {ready.get_json()}")
+    claims = [c for e in split_events(split) for c in event_claims(e)]
+    scores = Scores()
+    try:
+        from tqdm import tqdm
+
+        progress = tqdm(claims, desc=f"verify {split}", unit="claim", disable=not sys.stderr.isatty())
+        for claim in progress:
+            resp = client.post("/verify", json={"claim": claim.claim, "top_k": TOP_K})
+            if resp.status_code != 200:
+                raise SystemExit(
+                    f"/verify answered {resp.status_code} for {claim.claim!r}: {resp.get_data(True)}"
+                )
+            body = resp.get_json()
+            sup = [e["text"] for e in body["supporting"]]
+            con = [e["text"] for e in body["contradicting"]]
+            scores.add(claim, body["verdict"], sup, con)
+            if show and body["verdict"] != claim.verdict and show > 0:
+                show -= 1
+                print(f"  [{claim.verdict} -> {body['verdict']}] {claim.claim}")
+    finally:
+        from service.resources import EXTENSION
+
+        app.extensions[EXTENSION].runtime.stop()
+    return scores
+
+
+# ---------------------------------------------------------------------------------------------
+# fitting the rule on dev
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One retrieved passage of one claim, read once."""
+
+    text: str
+    similarity: float
+    reading: Reading
+
+
+def collect(
+    split: str, stance_model: Any, embedder: Any, candidates: int
+) -> list[tuple[NewsClaim, list[Candidate]]]:
+    """Retrieve and read every candidate of every claim once (the pipeline's own functions)."""
+    from index import Snapshot
+    from service.pipeline import read_stance
+
+    snapshot = Snapshot.load(ensure_index(split, embedder), embedder)
+    out = []
+    claims = [c for e in split_events(split) for c in event_claims(e)]
+    from tqdm import tqdm
+
+    for claim in tqdm(claims, desc=f"read {split}", unit="claim", disable=not sys.stderr.isatty()):
+        hits = snapshot.search(claim.claim, max(3 * TOP_K, candidates))
+        readings = read_stance(claim.claim, hits, stance_model)
+        out.append(
+            (
+                claim,
+                [
+                    Candidate(h.passage.text, float(h.similarity), r)
+                    for h, r in zip(hits, readings, strict=True)
+                ],
+            )
+        )
+    return out
+
+
+def simulate(data: Sequence[tuple[NewsClaim, list[Candidate]]], t: Thresholds) -> Scores:
+    """What `verify` would answer under `t`, scored: the same rule calls on the cached readings."""
+    scores = Scores()
+    for claim, cands in data:
+        sup: list[tuple[float, float, str]] = []
+        con: list[tuple[float, float, str]] = []
+        best: float | None = None
+        for c in cands:
+            if c.similarity < t.min_similarity:
+                continue
+            best = max(best or 0.0, c.reading.entailment, c.reading.contradiction)
+            stance, score = t.stance(c.reading, c.similarity)
+            if stance is Stance.SUPPORTS:
+                sup.append((score, c.similarity, c.text))
+            elif stance is Stance.CONTRADICTS:
+                con.append((score, c.similarity, c.text))
+        verdict, _ = t.verdict([s for s, _, _ in sup], [s for s, _, _ in con], best)
+        sup.sort(reverse=True)
+        con.sort(reverse=True)
+        scores.add(claim, str(verdict), [x for _, _, x in sup[:TOP_K]], [x for _, _, x in con[:TOP_K]])
+    return scores
+
+
+GRID: dict[str, list[float]] = {
+    "min_similarity": [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4],
+    "support_threshold": [round(0.2 + 0.05 * i, 2) for i in range(15)],
+    "contradict_threshold": [round(0.2 + 0.05 * i, 2) for i in range(15)],
+    "min_contradict_similarity": [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55],
+    "verdict_threshold": [round(0.2 + 0.05 * i, 2) for i in range(16)],
+    "conflict_threshold": [round(0.3 + 0.05 * i, 2) for i in range(14)],
+}
+
+
+def fit(data: Sequence[tuple[NewsClaim, list[Candidate]]], start: Thresholds | None = None) -> Thresholds:
+    """Coordinate ascent over `GRID` (three rounds), maximising `Scores.objective` on `data`."""
+    best = start or Thresholds()
+    best_score = simulate(data, best).objective()
+    for _ in range(3):
+        improved = False
+        for name, values in GRID.items():
+            for value in values:
+                change: dict[str, Any] = {name: value}
+                trial = replace(best, **change)
+                if trial.verdict_threshold > trial.conflict_threshold:
+                    continue
+                score = simulate(data, trial).objective()
+                if score > best_score + 1e-9:
+                    best, best_score, improved = trial, score, True
+        if not improved:
+            break
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    parser = argparse.ArgumentParser(prog="python -m service.news_eval", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_verify = sub.add_parser("verify", help="end to end through POST /verify on a split (default test)")
+    p_verify.add_argument("--split", default="test", choices=("train", "dev", "test"))
+    p_verify.add_argument("--model", default=None, help="stance model (default: the shipped one)")
+    p_verify.add_argument("--show", type=int, default=0, help="print this many wrong verdicts")
+    p_fit = sub.add_parser("fit", help="fit the decision rule on the dev split; writes MODEL/rule.json")
+    p_fit.add_argument("--model", default="models/stance-minilm-l6-nli")
+    p_fit.add_argument("--split", default="dev", choices=("train", "dev"))
+    args = parser.parse_args(argv)
+
+    if args.command == "verify":
+        scores = run_verify(args.split, stance_model=args.model, show=args.show)
+        print(scores.table())
+        print(scores.line())
+        return 0
+
+    from index import load_embedder
+    from stance.model import CrossEncoderStance
+
+    embedder = load_embedder()
+    model = CrossEncoderStance(args.model)
+    start = Thresholds()
+    data = collect(args.split, model, embedder, start.candidates)
+    before = simulate(data, start)
+    rule = fit(data, start)
+    after = simulate(data, rule)
+    print(f"defaults: {before.line()}")
+    print(f"fitted:   {after.line()}")
+    print(json.dumps(rule.to_json()))
+    write_rule(
+        Path(args.model),
+        rule,
+        {
+            "fitted_on": f"data/nli-news {args.split} split ({after.claims} claims), never test",
+            "objective": "verdict_acc + 0.5*min(recalls) + 0.25*(sum of recalls) - 0.5*wrong_bucket_rate",
+            "dev": {
+                "verdict_acc": round(after.verdict_acc, 4),
+                "support_recall": round(after.support_recall, 4),
+                "contradict_recall": round(after.contradict_recall, 4),
+                "wrong_bucket": after.wrong_bucket,
+            },
+        },
+    )
+    print(f"written {Path(args.model) / 'rule.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

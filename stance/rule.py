@@ -1,0 +1,166 @@
+"""The decision rule, in one place: a passage's stance from its readings, a claim's verdict.
+
+Every passage that passes the relevance gate is read by the stance model twice, with the same
+model call: *with context* (its previous sentence, then the sentence: resolves "they", "the
+delegation") and *alone* (a self-contained denial reads more clearly without a neighbour). For a
+first sentence the two readings are the same. Support and contradiction are judged on the same
+two readings:
+
+    e = max(entailment with context, entailment alone)
+    c = max(contradiction with context, contradiction alone)
+    supports     when e >= support_threshold and e > c
+    contradicts  when c >= contradict_threshold and c > e and similarity >= min_contradict_similarity
+    otherwise    neither (left out)
+
+A denial ("X did not request Y") gets c > e, so it never lands in `supporting`; a non-committal
+sentence ("declined to say whether ...") is neutral for a model trained on such pairs, and the
+contradiction threshold keeps a weak c out of `contradicting`.
+
+Verdict, from the best score on each side (S, C):
+    S >= verdict_threshold and C >= verdict_threshold: conflicting when both are >=
+        conflict_threshold (real evidence on both sides), else the stronger side wins;
+    only S >= verdict_threshold: supported; only C: refuted; neither: not_enough_info.
+
+The numbers are fitted per stance model on the dev split of `data/nli-news` (never on test
+files or the sample corpus) by `python -m stance fit-rule`, which writes `rule.json` into the
+model directory; the service reads it and any `CLAIMWIRE_*` setting overrides it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+RULE_FILE = "rule.json"
+# Configuration keys (service settings) for each field.
+CONFIG_KEYS: dict[str, str] = {
+    "candidates": "CANDIDATES",
+    "min_similarity": "MIN_SIMILARITY",
+    "support_threshold": "SUPPORT_THRESHOLD",
+    "contradict_threshold": "CONTRADICT_THRESHOLD",
+    "min_contradict_similarity": "MIN_CONTRADICT_SIMILARITY",
+    "verdict_threshold": "VERDICT_THRESHOLD",
+    "conflict_threshold": "CONFLICT_THRESHOLD",
+}
+
+
+class Verdict(StrEnum):
+    """What the evidence says about the claim as a whole."""
+
+    SUPPORTED = "supported"
+    REFUTED = "refuted"
+    CONFLICTING = "conflicting"
+    NOT_ENOUGH_INFO = "not_enough_info"
+
+
+class Stance(StrEnum):
+    """What one passage says about the claim."""
+
+    SUPPORTS = "supports"
+    CONTRADICTS = "contradicts"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the stance model makes of one passage against the claim (two readings)."""
+
+    entailment: float  # the stronger of with-context and alone
+    contradiction: float  # the stronger of with-context and alone
+    neutral: float = 0.0  # with context (for reports only)
+
+    @classmethod
+    def combine(cls, with_context: Any, alone: Any | None = None) -> Reading:
+        """From `NLIScores` of the with-context reading and, when it differs, the alone one."""
+        if alone is None:
+            return cls(with_context.entailment, with_context.contradiction, with_context.neutral)
+        return cls(
+            max(with_context.entailment, alone.entailment),
+            max(with_context.contradiction, alone.contradiction),
+            with_context.neutral,
+        )
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The rule's numbers. The defaults here are a fallback; a model's `rule.json` is preferred."""
+
+    candidates: int = 30
+    min_similarity: float = 0.35
+    support_threshold: float = 0.5
+    contradict_threshold: float = 0.5
+    min_contradict_similarity: float = 0.45
+    verdict_threshold: float = 0.5
+    conflict_threshold: float = 0.7
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], fitted: Thresholds | None = None) -> Thresholds:
+        """The fitted rule (or the defaults), with every setting present in `config` on top."""
+        base = fitted or cls()
+        changes: dict[str, Any] = {}
+        for f in fields(cls):
+            value = config.get(CONFIG_KEYS[f.name])
+            if value is not None:
+                changes[f.name] = int(value) if f.name == "candidates" else float(value)
+        return replace(base, **changes)
+
+    def stance(self, r: Reading, similarity: float) -> tuple[Stance | None, float]:
+        """The passage's side and its stance score (None, 0.0 when it is neither)."""
+        if r.entailment >= self.support_threshold and r.entailment > r.contradiction:
+            return Stance.SUPPORTS, r.entailment
+        if (
+            r.contradiction >= self.contradict_threshold
+            and r.contradiction > r.entailment
+            and similarity >= self.min_contradict_similarity
+        ):
+            return Stance.CONTRADICTS, r.contradiction
+        return None, 0.0
+
+    def verdict(
+        self, support: Sequence[float], contra: Sequence[float], best_relevant: float | None
+    ) -> tuple[Verdict, float]:
+        """Verdict and confidence from the stance scores of each side (uncut lists).
+
+        `best_relevant` is the highest entailment or contradiction among relevant candidates (None
+        when no candidate passed the relevance gate); it sets the confidence of not_enough_info.
+        """
+        s = max(support, default=0.0)
+        c = max(contra, default=0.0)
+        has_s, has_c = s >= self.verdict_threshold, c >= self.verdict_threshold
+        if has_s and has_c:
+            if s >= self.conflict_threshold and c >= self.conflict_threshold:
+                return Verdict.CONFLICTING, min(s, c)
+            return (Verdict.SUPPORTED, s) if s >= c else (Verdict.REFUTED, c)
+        if has_s:
+            return Verdict.SUPPORTED, s
+        if has_c:
+            return Verdict.REFUTED, c
+        if best_relevant is None:
+            return Verdict.NOT_ENOUGH_INFO, 1.0
+        return Verdict.NOT_ENOUGH_INFO, 1.0 - best_relevant
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def read_rule(model_dir: Path | str | None) -> Thresholds | None:
+    """The rule fitted for a stance model (its `rule.json`), None when there is none."""
+    if model_dir is None:
+        return None
+    path = Path(model_dir) / RULE_FILE
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text())
+    known = {f.name for f in fields(Thresholds)}
+    return Thresholds(**{k: v for k, v in data.get("thresholds", data).items() if k in known})
+
+
+def write_rule(model_dir: Path, rule: Thresholds, report: Mapping[str, Any]) -> None:
+    """Write `rule.json` (thresholds plus how they were fitted) atomically."""
+    path = model_dir / RULE_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"thresholds": rule.to_json(), **report}, indent=2) + "\n")
+    tmp.replace(path)
