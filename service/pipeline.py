@@ -25,6 +25,7 @@ from stance.rule import Reading, Stance, Thresholds, Verdict
 
 __all__ = [
     "Evidence",
+    "Explained",
     "Query",
     "Reading",
     "SearchIndex",
@@ -34,6 +35,7 @@ __all__ = [
     "Verification",
     "classify",
     "decide",
+    "explain",
     "read_stance",
     "verify",
 ]
@@ -50,7 +52,7 @@ class SearchIndex(Protocol):
     def search(self, query: str, k: int, filters: SearchFilters | None = None) -> list[SearchHit]: ...
 
 
-QUERY_FIELDS = ("claim", "top_k", "outlets", "date_from", "date_to")
+QUERY_FIELDS = ("claim", "top_k", "outlets", "date_from", "date_to", "explain")
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class Query:
     outlets: Sequence[str] | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    explain: bool = False  # add every scored candidate's readings and why it went where it did
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> Query:
@@ -102,6 +105,56 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Explained:
+    """One candidate passage as the rule saw it (`"explain": true`)."""
+
+    passage_id: str
+    text: str
+    outlet: str | None
+    similarity: float
+    with_context: dict[str, float] | None  # None: below the relevance gate, never read
+    alone: dict[str, float] | None  # None: no previous sentence, so one reading
+    decision: str  # supports / contradicts / left_out
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "passage_id": self.passage_id,
+            "text": self.text,
+            "outlet": self.outlet,
+            "similarity": self.similarity,
+            "readings": {"with_context": self.with_context, "alone": self.alone},
+            "decision": self.decision,
+            "reason": self.reason,
+        }
+
+
+def _probabilities(p: tuple[float, float, float] | None) -> dict[str, float] | None:
+    return None if p is None else {"entailment": p[0], "neutral": p[1], "contradiction": p[2]}
+
+
+def explain(hit: SearchHit, r: Reading | None, t: Thresholds) -> Explained:
+    """The candidate's readings and the rule's reason for its bucket (or for leaving it out)."""
+    p = hit.passage
+    similarity = float(hit.similarity)
+    if r is None:
+        reason = f"not read: similarity {similarity:.2f} < MIN_SIMILARITY {t.min_similarity:g}"
+        return Explained(p.passage_id, p.text, p.outlet, similarity, None, None, "left_out", reason)
+    stance, _ = t.stance(r, similarity)
+    decision = stance.value if stance is not None else "left_out"
+    return Explained(
+        p.passage_id,
+        p.text,
+        p.outlet,
+        similarity,
+        _probabilities(r.with_context),
+        _probabilities(r.alone),
+        decision,
+        t.reason(r, similarity),
+    )
+
+
+@dataclass(frozen=True)
 class Verification:
     """The answer for one claim (the body of `POST /verify`, less the HTTP envelope)."""
 
@@ -114,6 +167,7 @@ class Verification:
     passages: int
     embedding_model: str
     stance_model: str
+    explanation: list[Explained] | None = None
 
     @property
     def outlets(self) -> dict[str, list[str]]:
@@ -132,7 +186,7 @@ class Verification:
 
     def as_dict(self) -> dict[str, Any]:
         """The `/verify` body's fields (values still Python objects; the schema serializes them)."""
-        return {
+        body: dict[str, Any] = {
             "claim": self.claim,
             "verdict": self.verdict,
             "confidence": self.confidence,
@@ -142,6 +196,9 @@ class Verification:
             "index": self.index,
             "models": self.models,
         }
+        if self.explanation is not None:
+            body["explanation"] = [e.as_dict() for e in self.explanation]
+        return body
 
 
 def distinct_outlets(evidence: Sequence[Evidence]) -> list[str]:
@@ -240,6 +297,10 @@ def verify(
             continue
         (supporting if evidence.stance is Stance.SUPPORTS else contradicting).append(evidence)
     verdict, confidence = decide(supporting, contradicting, best_relevant, t)
+    explanation = None
+    if query.explain:
+        read = {h.passage.passage_id: r for h, r in zip(relevant, readings, strict=True)}
+        explanation = [explain(h, read.get(h.passage.passage_id), t) for h in hits]
     return Verification(
         claim=query.claim,
         verdict=verdict,
@@ -250,4 +311,5 @@ def verify(
         passages=len(snapshot),
         embedding_model=embedding_model,
         stance_model=stance_model.name,
+        explanation=explanation,
     )

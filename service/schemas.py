@@ -84,6 +84,14 @@ class ClaimOptionsSchema(ma.Schema):
 class VerifyRequestSchema(ClaimOptionsSchema):
     """`POST /verify` body."""
 
+    explain = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Add `explanation`: every candidate passage's stance probabilities on each "
+            "reading and why it was put in its bucket or left out."
+        },
+    )
+
 
 class BatchClaimSchema(ClaimOptionsSchema):
     """A batch item given as an object; without `id` it gets its 0-based position."""
@@ -171,6 +179,45 @@ class ModelsSchema(ma.Schema):
     stance = fields.String(required=True)
 
 
+class ProbabilitiesSchema(ma.Schema):
+    entailment = fields.Float(required=True)
+    neutral = fields.Float(required=True)
+    contradiction = fields.Float(required=True)
+
+
+class ReadingsSchema(ma.Schema):
+    with_context = fields.Nested(
+        ProbabilitiesSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "Previous sentence + passage -> claim; null when not read."},
+    )
+    alone = fields.Nested(
+        ProbabilitiesSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "The passage alone -> claim; null when it has no previous sentence."},
+    )
+
+
+class ExplainedSchema(ma.Schema):
+    """A candidate passage as the decision rule saw it."""
+
+    passage_id = fields.String(required=True)
+    text = fields.String(required=True)
+    outlet = fields.String(required=True, allow_none=True)
+    similarity = fields.Float(required=True)
+    readings = fields.Nested(ReadingsSchema, required=True)
+    decision = fields.String(
+        required=True,
+        validate=validate.OneOf(["supports", "contradicts", "left_out"]),
+        metadata={"enum": ["supports", "contradicts", "left_out"]},
+    )
+    reason = fields.String(
+        required=True, metadata={"description": "e.g. `left out, neutral: e 0.12 < 0.5, ...`"}
+    )
+
+
 class VerifyResponseSchema(ma.Schema):
     """`POST /verify` answer."""
 
@@ -188,6 +235,10 @@ class VerifyResponseSchema(ma.Schema):
     )
     index = fields.Nested(IndexRefSchema, required=True)
     models = fields.Nested(ModelsSchema, required=True)
+    explanation = fields.List(
+        fields.Nested(ExplainedSchema),
+        metadata={"description": 'Only with `"explain": true`: every candidate, in retrieval order.'},
+    )
 
 
 class BatchResultSchema(VerifyResponseSchema):

@@ -64,6 +64,9 @@ class Stance(StrEnum):
     CONTRADICTS = "contradicts"
 
 
+Probabilities = tuple[float, float, float]  # entailment, neutral, contradiction
+
+
 @dataclass(frozen=True)
 class Reading:
     """What the stance model makes of one passage against the claim (two readings)."""
@@ -71,17 +74,17 @@ class Reading:
     entailment: float  # the stronger of with-context and alone
     contradiction: float  # the stronger of with-context and alone
     neutral: float = 0.0  # with context (for reports only)
+    with_context: Probabilities | None = None  # as read (kept for `explain`)
+    alone: Probabilities | None = None  # None when the passage has no previous sentence
 
     @classmethod
     def combine(cls, with_context: Any, alone: Any | None = None) -> Reading:
         """From `NLIScores` of the with-context reading and, when it differs, the alone one."""
+        ctx = (with_context.entailment, with_context.neutral, with_context.contradiction)
         if alone is None:
-            return cls(with_context.entailment, with_context.contradiction, with_context.neutral)
-        return cls(
-            max(with_context.entailment, alone.entailment),
-            max(with_context.contradiction, alone.contradiction),
-            with_context.neutral,
-        )
+            return cls(ctx[0], ctx[2], ctx[1], ctx, None)
+        solo = (alone.entailment, alone.neutral, alone.contradiction)
+        return cls(max(ctx[0], solo[0]), max(ctx[2], solo[2]), ctx[1], ctx, solo)
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,23 @@ class Thresholds:
         ):
             return Stance.CONTRADICTS, r.contradiction
         return None, 0.0
+
+    def reason(self, r: Reading, similarity: float) -> str:
+        """Why `stance` put the passage where it did, in words (for `"explain": true`)."""
+        e, c = f"e {r.entailment:.2f}", f"c {r.contradiction:.2f}"
+        stance, _ = self.stance(r, similarity)
+        if stance is Stance.SUPPORTS:
+            return f"supports: {e} >= {self.support_threshold:g} and > {c}"
+        if stance is Stance.CONTRADICTS:
+            return f"contradicts: {c} >= {self.contradict_threshold:g} and > {e}"
+        if r.contradiction >= self.contradict_threshold and r.contradiction > r.entailment:
+            return (
+                f"left out: {c}, but similarity {similarity:.2f} < "
+                f"{self.min_contradict_similarity:g} (too far from the claim to contradict it)"
+            )
+        if r.entailment >= self.support_threshold:
+            return f"left out: {e}, but {c} is as strong"
+        return f"left out, neutral: {e} < {self.support_threshold:g}, {c} < {self.contradict_threshold:g}"
 
     def verdict(
         self, support: Sequence[float], contra: Sequence[float], best_relevant: float | None

@@ -65,7 +65,7 @@ def test_classify(
 def test_reading_takes_the_stronger_of_context_and_alone() -> None:
     r = Reading.combine(NLIScores(0.4, 0.3, 0.3), NLIScores(0.1, 0.26, 0.64))
     assert (r.entailment, r.contradiction) == (0.4, 0.64)
-    assert Reading.combine(NLIScores(0.7, 0.2, 0.1)) == Reading(0.7, 0.1, 0.2)
+    assert Reading.combine(NLIScores(0.7, 0.2, 0.1)) == Reading(0.7, 0.1, 0.2, (0.7, 0.2, 0.1), None)
 
 
 def ev(stance: Stance, score: float) -> Evidence:

@@ -42,11 +42,28 @@ def test_unrelated_passages_are_never_scored(app: Flask, client: FlaskClient) ->
     client.post("/verify", json={"claim": "anything"})
     stance: FakeStance = app.config["STANCE"]
     (pairs,) = stance.calls  # one predict call per claim
-    # The 0.1-similarity passage was gated out; the other four are read passage -> claim, and,
-    # being close enough to contradict (>= 0.5), claim -> passage as well.
-    assert len(pairs) == 8
-    assert all(hypothesis == "anything" for _, hypothesis in pairs[:4])
-    assert all(premise == "anything" for premise, _ in pairs[4:])
+    # The 0.1-similarity passage was gated out; the other four have no previous sentence, so
+    # each is read once, passage -> claim.
+    assert len(pairs) == 4
+    assert all(hypothesis == "anything" for _, hypothesis in pairs)
+
+
+def test_explain_gives_every_candidate_its_readings_and_reason(client: FlaskClient) -> None:
+    plain = client.post("/verify", json={"claim": "anything"}).get_json()
+    assert "explanation" not in plain
+    body = client.post("/verify", json={"claim": "anything", "explain": True}).get_json()
+    by_id = {e["passage_id"]: e for e in body["explanation"]}
+    assert len(by_id) == 5  # every candidate, the gated one too
+    assert by_id["doc1:0"]["decision"] == "supports"
+    assert by_id["doc1:0"]["readings"]["with_context"]["entailment"] == 0.9
+    assert by_id["doc1:0"]["readings"]["alone"] is None  # no previous sentence: one reading
+    assert by_id["doc3:0"]["decision"] == "contradicts"
+    assert by_id["doc4:0"]["decision"] == "left_out" and "neutral" in by_id["doc4:0"]["reason"]
+    assert by_id["doc5:0"]["readings"]["with_context"] is None
+    assert by_id["doc5:0"]["reason"].startswith("not read: similarity 0.10")
+    assert {e["passage_id"] for e in body["supporting"]} == {
+        k for k, v in by_id.items() if v["decision"] == "supports"
+    }
 
 
 def test_filters_and_candidates_reach_the_index(app: Flask, client: FlaskClient) -> None:
