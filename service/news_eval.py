@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from stance.news import EVENTS_DIR, NewsClaim, event_claims, load_events
-from stance.rule import Reading, Stance, Thresholds, write_rule
+from stance.rule import Reading, Thresholds, write_rule
 
 EVAL_ROOT = Path("var/eval")
 TOP_K = 10
@@ -202,18 +202,12 @@ def run_verify(split: str, *, stance_model: str | None, show: int = 0) -> Scores
 # fitting the rule on dev
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """One retrieved passage of one claim, read once."""
-
-    text: str
-    similarity: float
-    reading: Reading
+Candidates = list[tuple[Any, Reading]]  # (SearchHit, its reading) for every retrieved hit
 
 
 def collect(
     split: str, stance_model: Any, embedder: Any, candidates: int
-) -> list[tuple[NewsClaim, list[Candidate]]]:
+) -> list[tuple[NewsClaim, Candidates]]:
     """Retrieve and read every candidate of every claim once (the pipeline's own functions)."""
     from index import Snapshot
     from service.pipeline import read_stance
@@ -226,38 +220,24 @@ def collect(
     for claim in tqdm(claims, desc=f"read {split}", unit="claim", disable=not sys.stderr.isatty()):
         hits = snapshot.search(claim.claim, max(3 * TOP_K, candidates))
         readings = read_stance(claim.claim, hits, stance_model)
-        out.append(
-            (
-                claim,
-                [
-                    Candidate(h.passage.text, float(h.similarity), r)
-                    for h, r in zip(hits, readings, strict=True)
-                ],
-            )
-        )
+        out.append((claim, list(zip(hits, readings, strict=True))))
     return out
 
 
-def simulate(data: Sequence[tuple[NewsClaim, list[Candidate]]], t: Thresholds) -> Scores:
-    """What `verify` would answer under `t`, scored: the same rule calls on the cached readings."""
+def simulate(data: Sequence[tuple[NewsClaim, Candidates]], t: Thresholds) -> Scores:
+    """What `verify` would answer under `t`, scored: `service.pipeline.assess` on the cached readings."""
+    from service.pipeline import assess
+
     scores = Scores()
     for claim, cands in data:
-        sup: list[tuple[float, float, str]] = []
-        con: list[tuple[float, float, str]] = []
-        best: float | None = None
-        for c in cands:
-            if c.similarity < t.min_similarity:
-                continue
-            best = max(best or 0.0, c.reading.entailment, c.reading.contradiction)
-            stance, score = t.stance(c.reading, c.similarity)
-            if stance is Stance.SUPPORTS:
-                sup.append((score, c.similarity, c.text))
-            elif stance is Stance.CONTRADICTS:
-                con.append((score, c.similarity, c.text))
-        verdict, _ = t.verdict([s for s, _, _ in sup], [s for s, _, _ in con], best)
-        sup.sort(reverse=True)
-        con.sort(reverse=True)
-        scores.add(claim, str(verdict), [x for _, _, x in sup[:TOP_K]], [x for _, _, x in con[:TOP_K]])
+        kept = [(h, r) for h, r in cands if h.similarity >= t.min_similarity]
+        result = assess([h for h, _ in kept], [r for _, r in kept], t)
+        scores.add(
+            claim,
+            str(result.verdict),
+            [e.text for e in result.supporting[:TOP_K]],
+            [e.text for e in result.contradicting[:TOP_K]],
+        )
     return scores
 
 
@@ -271,7 +251,7 @@ GRID: dict[str, list[float]] = {
 }
 
 
-def fit(data: Sequence[tuple[NewsClaim, list[Candidate]]], start: Thresholds | None = None) -> Thresholds:
+def fit(data: Sequence[tuple[NewsClaim, Candidates]], start: Thresholds | None = None) -> Thresholds:
     """Coordinate ascent over `GRID` (three rounds), maximising `Scores.objective` on `data`."""
     best = start or Thresholds()
     best_score = simulate(data, best).objective()

@@ -24,6 +24,7 @@ from stance.model import StanceModel
 from stance.rule import Reading, Stance, Thresholds, Verdict
 
 __all__ = [
+    "Assessment",
     "Evidence",
     "Explained",
     "Query",
@@ -33,6 +34,7 @@ __all__ = [
     "Thresholds",
     "Verdict",
     "Verification",
+    "assess",
     "classify",
     "decide",
     "explain",
@@ -133,7 +135,7 @@ def _probabilities(p: tuple[float, float, float] | None) -> dict[str, float] | N
     return None if p is None else {"entailment": p[0], "neutral": p[1], "contradiction": p[2]}
 
 
-def explain(hit: SearchHit, r: Reading | None, t: Thresholds) -> Explained:
+def explain(hit: SearchHit, r: Reading | None, t: Thresholds, borrowed: bool = False) -> Explained:
     """The candidate's readings and the rule's reason for its bucket (or for leaving it out)."""
     p = hit.passage
     similarity = float(hit.similarity)
@@ -141,7 +143,12 @@ def explain(hit: SearchHit, r: Reading | None, t: Thresholds) -> Explained:
         reason = f"not read: similarity {similarity:.2f} < MIN_SIMILARITY {t.min_similarity:g}"
         return Explained(p.passage_id, p.text, p.outlet, similarity, None, None, "left_out", reason)
     stance, _ = t.stance(r, similarity)
-    decision = stance.value if stance is not None else "left_out"
+    decision = stance.value if stance is not None and not borrowed else "left_out"
+    reason = t.reason(r, similarity)
+    if borrowed:
+        reason = (
+            f"left out: {reason.partition(':')[0]} only with its previous sentence, which is listed itself"
+        )
     return Explained(
         p.passage_id,
         p.text,
@@ -150,7 +157,7 @@ def explain(hit: SearchHit, r: Reading | None, t: Thresholds) -> Explained:
         _probabilities(r.with_context),
         _probabilities(r.alone),
         decision,
-        t.reason(r, similarity),
+        reason,
     )
 
 
@@ -274,6 +281,53 @@ def _rank(evidence: list[Evidence]) -> list[Evidence]:
     return sorted(evidence, key=lambda e: (e.stance_score, e.similarity), reverse=True)
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """The rule applied to one claim's read candidates: both sides (uncut, best first) and the verdict."""
+
+    supporting: list[Evidence]
+    contradicting: list[Evidence]
+    verdict: Verdict
+    confidence: float
+    borrowed: frozenset[str]  # passage ids left out: their stance came from the listed previous sentence
+
+
+def borrows(r: Reading, stance: Stance, t: Thresholds) -> bool:
+    """True when the passage takes that stance only when read with its previous sentence."""
+    if r.alone is None:
+        return False
+    e, _, c = r.alone
+    if stance is Stance.SUPPORTS:
+        return not (e >= t.support_threshold and e > c)
+    return not (c >= t.contradict_threshold and c > e)
+
+
+def assess(relevant: Sequence[SearchHit], readings: Sequence[Reading], t: Thresholds) -> Assessment:
+    """Each candidate's side (`classify`), then the verdict (`decide`); the one path for serving and fitting.
+
+    A passage that takes a side only with its previous sentence as context, when that previous
+    sentence is itself listed on the same side, adds nothing: the evidence is the previous
+    sentence, so the passage is left out (it would list one statement twice).
+    """
+    sides: dict[Stance, list[tuple[Evidence, Reading]]] = {Stance.SUPPORTS: [], Stance.CONTRADICTS: []}
+    best_relevant: float | None = None
+    for hit, r in zip(relevant, readings, strict=True):
+        best_relevant = max(best_relevant or 0.0, r.entailment, r.contradiction)
+        evidence = classify(hit, r, t)
+        if evidence is not None:
+            sides[evidence.stance].append((evidence, r))
+    borrowed: set[str] = set()
+    for stance, items in sides.items():
+        listed = {(e.document_id, e.sentence_index) for e, _ in items}
+        for e, r in items:
+            if (e.document_id, e.sentence_index - 1) in listed and borrows(r, stance, t):
+                borrowed.add(e.passage_id)
+    supporting = [e for e, _ in sides[Stance.SUPPORTS] if e.passage_id not in borrowed]
+    contradicting = [e for e, _ in sides[Stance.CONTRADICTS] if e.passage_id not in borrowed]
+    verdict, confidence = decide(supporting, contradicting, best_relevant, t)
+    return Assessment(_rank(supporting), _rank(contradicting), verdict, confidence, frozenset(borrowed))
+
+
 def verify(
     query: Query,
     snapshot: SearchIndex,
@@ -287,26 +341,20 @@ def verify(
     hits = snapshot.search(query.claim, max(3 * query.top_k, t.candidates), query.filters())
     relevant = [h for h in hits if h.similarity >= t.min_similarity]
     readings = read_stance(query.claim, relevant, stance_model)
-    supporting: list[Evidence] = []
-    contradicting: list[Evidence] = []
-    best_relevant: float | None = None
-    for hit, r in zip(relevant, readings, strict=True):
-        best_relevant = max(best_relevant or 0.0, r.entailment, r.contradiction)
-        evidence = classify(hit, r, t)
-        if evidence is None:
-            continue
-        (supporting if evidence.stance is Stance.SUPPORTS else contradicting).append(evidence)
-    verdict, confidence = decide(supporting, contradicting, best_relevant, t)
+    result = assess(relevant, readings, t)
     explanation = None
     if query.explain:
         read = {h.passage.passage_id: r for h, r in zip(relevant, readings, strict=True)}
-        explanation = [explain(h, read.get(h.passage.passage_id), t) for h in hits]
+        explanation = [
+            explain(h, read.get(h.passage.passage_id), t, h.passage.passage_id in result.borrowed)
+            for h in hits
+        ]
     return Verification(
         claim=query.claim,
-        verdict=verdict,
-        confidence=confidence,
-        supporting=_rank(supporting)[: query.top_k],
-        contradicting=_rank(contradicting)[: query.top_k],
+        verdict=result.verdict,
+        confidence=result.confidence,
+        supporting=result.supporting[: query.top_k],
+        contradicting=result.contradicting[: query.top_k],
         snapshot=snapshot.id,
         passages=len(snapshot),
         embedding_model=embedding_model,

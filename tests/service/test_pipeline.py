@@ -16,6 +16,7 @@ from service.pipeline import (
     Stance,
     Thresholds,
     Verdict,
+    assess,
     classify,
     decide,
     distinct_outlets,
@@ -159,3 +160,24 @@ def test_read_stance_reads_each_passage_with_context_and_alone_in_one_batch() ->
     assert (near.entailment, near.contradiction) == (0.4, 0.64)
     assert classify(hits[0], near, T) is not None and classify(hits[0], near, T).stance is Stance.CONTRADICTS  # type: ignore[union-attr]
     assert (other.entailment, other.contradiction) == (0.1, 0.1)  # no context: read once
+
+
+def test_a_passage_that_only_borrows_its_listed_previous_sentence_is_left_out() -> None:
+    first = passage(1, "The ministry ordered 40 buses.")
+    second = replace(
+        passage(1, "They will arrive in May."),
+        passage_id="doc1:1",
+        sentence_index=1,
+        context_before=first.text,
+    )
+    own = replace(second, passage_id="doc1:2", sentence_index=2, text="It also bought 40 buses.")
+    hits = [SearchHit(p, 0.7, 0.7, None, None) for p in (first, second, own)]
+    readings = [
+        Reading.combine(NLIScores(0.9, 0.05, 0.05)),
+        Reading.combine(NLIScores(0.8, 0.1, 0.1), NLIScores(0.1, 0.8, 0.1)),  # support only with context
+        Reading.combine(NLIScores(0.8, 0.1, 0.1), NLIScores(0.85, 0.1, 0.05)),  # its own support
+    ]
+    result = assess(hits, readings, T)
+    assert [e.passage_id for e in result.supporting] == ["doc1:0", "doc1:2"]
+    assert result.borrowed == {"doc1:1"}
+    assert result.verdict is Verdict.SUPPORTED
