@@ -1,0 +1,54 @@
+"""The end-to-end news scoring: verdicts, recalls and misfiled passages counted as documented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from service.news_eval import Scores, key, write_corpus
+from stance.news import NewsClaim
+
+
+def claim(verdict: str, supporting: tuple[str, ...] = (), contradicting: tuple[str, ...] = ()) -> NewsClaim:
+    return NewsClaim("ev", "test", "A claim", verdict, supporting, contradicting)
+
+
+def test_scores_count_recall_and_wrong_buckets() -> None:
+    s = Scores()
+    gold = claim("conflicting", ("The deal was signed on Monday.",), ("No deal has been signed.",))
+    # the support found (different spacing and case), the contradiction filed as support, one neutral listed
+    s.add(
+        gold, "supported", ["the deal was signed  on Monday.", "No deal has been signed."], ["Talks went on."]
+    )
+    s.add(claim("not_enough_info"), "not_enough_info", [], [])
+    assert s.claims == 2 and s.verdict_acc == 0.5
+    assert s.support_recall == 1.0 and s.contradict_recall == 0.0
+    assert s.wrong_bucket == 2
+    assert s.line() == (
+        "verify_eval claims=2 verdict_acc=0.5000 support_recall=1.0000 "
+        "contradict_recall=0.0000 wrong_bucket=2"
+    )
+
+
+def test_key_ignores_case_and_punctuation() -> None:
+    assert key("Officials said: 40 buses!") == key("officials said 40 buses")
+
+
+def test_the_corpus_is_one_line_per_article(tmp_path: Path) -> None:
+    events = [
+        {
+            "event": "e1",
+            "articles": [
+                {
+                    "id": "a1",
+                    "outlet": "O",
+                    "date": "2024-01-02",
+                    "title": "T",
+                    "sentences": ["One two.", "Three."],
+                }
+            ],
+        }
+    ]
+    path = tmp_path / "c.jsonl"
+    write_corpus(events, path)
+    assert path.read_text().count("\n") == 1
+    assert '"id": "e1--a1"' in path.read_text() and '"text": "One two. Three."' in path.read_text()
