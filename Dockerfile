@@ -38,7 +38,9 @@ RUN chmod 0755 docker/boot.sh \
 
 USER claimwire
 
+# The container listens on every interface (gunicorn's own default here is 127.0.0.1).
 ENV PORT=8000 \
+    GUNICORN_HOST=0.0.0.0 \
     CLAIMWIRE_INDEX_DIR=/app/var/index \
     CLAIMWIRE_STANCE_MODEL=/app/models/stance-minilm-l6-nli
 EXPOSE 8000

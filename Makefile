@@ -7,8 +7,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
-# The published index the server reads (a directory holding `current` -> snapshots/<id>).
-INDEX_DIR ?= var/index
+# The published index the server reads (a directory holding `current` -> snapshots/<id>). One
+# setting, two spellings: `make serve INDEX_DIR=path`, or CLAIMWIRE_INDEX_DIR=path in the environment.
+INDEX_DIR ?= $(or $(CLAIMWIRE_INDEX_DIR),var/index)
 CORPUS ?= data/sample
 NLI_DIR ?= ../shared/nli
 STANCE_MODEL ?= models/stance-minilm-l6-nli
@@ -31,13 +32,34 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create the virtualenv in .venv and install everything
 
+# Only the default var/index is built on first use (from CORPUS, the bundled sample); any other
+# INDEX_DIR must hold an index already, so a mistyped path fails instead of serving the sample.
 $(INDEX_DIR)/current: | $(STAMP)
+	@if [ "$(INDEX_DIR)" != var/index ]; then \
+		echo "error: no index at $(INDEX_DIR) ($(INDEX_DIR)/current is missing). Fix the path, or build it: make index CORPUS=PATH OUT=$(INDEX_DIR)" >&2; \
+		exit 2; \
+	fi
 	$(PY) -m index build --corpus $(CORPUS) --out $(INDEX_DIR)
 
-serve: $(STAMP) $(INDEX_DIR)/current ## serve the bundled corpus under gunicorn on PORT (default 8000)
+serve: $(STAMP) $(INDEX_DIR)/current ## serve INDEX_DIR (default: the bundled sample) under gunicorn on 127.0.0.1:PORT
+	@if [ -n "$$CLAIMWIRE_INDEX_DIR" ] && [ "$$CLAIMWIRE_INDEX_DIR" != "$(INDEX_DIR)" ]; then \
+		echo "error: INDEX_DIR=$(INDEX_DIR) and CLAIMWIRE_INDEX_DIR=$$CLAIMWIRE_INDEX_DIR disagree; set one of them" >&2; \
+		exit 2; \
+	fi
 	CLAIMWIRE_INDEX_DIR=$(INDEX_DIR) PORT=$(PORT) exec $(VENV)/bin/gunicorn -c service/gunicorn_conf.py 'service:create_app()'
 
-test: $(STAMP) ## run the test suite (real models, a real gunicorn server)
+# The browser test drives Debian's chromium + chromedriver; as root they are installed when missing.
+test: $(STAMP) ## run the test suite (real models, a real gunicorn server, a headless browser)
+	@if ! { command -v chromium && command -v chromedriver; } >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing chromium and chromium-driver for the browser test (apt-get)"; \
+			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+				chromium chromium-driver; } >/dev/null 2>&1 \
+				|| echo "apt-get could not install chromium; the browser test will be skipped"; \
+		else \
+			echo "no chromium/chromedriver (install them, as root: make test does): the browser test will be skipped"; \
+		fi; \
+	fi
 	$(PY) -m pytest
 
 check: $(STAMP) ## ruff lint + format check, mypy strict

@@ -1,4 +1,4 @@
-"""Command line: `python -m index build|info|search` (see `python -m index --help`)."""
+"""Command line: `python -m index build|add|delete|info|search` (see `python -m index --help`)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,16 @@ from pathlib import Path
 
 from index.embedding import DEFAULT_EMBEDDING_MODEL, load_embedder
 from index.errors import CorpusError, SnapshotError
+from index.ingest import (
+    LastDocumentError,
+    UnknownDocumentError,
+    add_documents,
+    delete_documents,
+    documents_from_corpus,
+)
 from index.schema import SearchFilters
 from index.store import MANIFEST_FILE, Snapshot, build_index, current_snapshot_path
 
-DEFAULT_CORPUS = Path("data/sample")
 DEFAULT_OUT = Path("var/index")
 
 
@@ -31,10 +37,25 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     build = sub.add_parser("build", help="build a snapshot from a corpus and publish it")
-    build.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="folder of .txt files or .jsonl")
+    # No default corpus: a forgotten --corpus must not quietly index the bundled sample.
+    build.add_argument("--corpus", type=Path, required=True, help="folder of .txt files or .jsonl")
     build.add_argument("--out", type=Path, default=DEFAULT_OUT, help="index root (default var/index)")
     build.add_argument("--model", default=DEFAULT_EMBEDDING_MODEL, help="embedding model path or id")
     build.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    add = sub.add_parser(
+        "add",
+        help="add or replace the articles of a corpus in the published snapshot (only new passages "
+        "are embedded)",
+    )
+    add.add_argument("--corpus", type=Path, required=True, help="folder of .txt files or .jsonl")
+    add.add_argument("--index", type=Path, required=True, help="index root holding `current`")
+    add.add_argument("--model", help="embedding model (default: the snapshot's)")
+    add.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    delete = sub.add_parser("delete", help="delete documents by id from the published snapshot")
+    delete.add_argument("ids", nargs="+", metavar="ID", help="document id (repeatable)")
+    delete.add_argument("--index", type=Path, required=True, help="index root holding `current`")
 
     info = sub.add_parser("info", help="print the manifest of the current snapshot")
     info.add_argument("--out", type=Path, default=DEFAULT_OUT, help="index root (default var/index)")
@@ -55,6 +76,33 @@ def _build(args: argparse.Namespace) -> int:
     embedder = load_embedder(args.model)
     report = build_index(args.corpus, args.out, embedder, progress=not args.no_progress)
     print(report.summary())
+    return 0
+
+
+def _snapshot_model(root: Path) -> str:
+    """The embedding model the published snapshot under `root` was built with."""
+    manifest = json.loads((current_snapshot_path(root) / MANIFEST_FILE).read_text(encoding="utf-8"))
+    return str(manifest.get("embedding_model") or DEFAULT_EMBEDDING_MODEL)
+
+
+def _add(args: argparse.Namespace) -> int:
+    model = args.model or _snapshot_model(args.index)  # fails first when nothing is published there
+    documents, issues = documents_from_corpus(args.corpus)
+    if issues:
+        for issue in issues:
+            print(f"error: {issue}", file=sys.stderr)
+        print(f"{len(issues)} bad input(s) in {args.corpus}; nothing was written", file=sys.stderr)
+        return 1
+    if not documents:
+        print(f"error: no articles in {args.corpus}; nothing was written", file=sys.stderr)
+        return 1
+    report = add_documents(args.index, documents, load_embedder(model), progress=not args.no_progress)
+    print(report.summary())
+    return 0
+
+
+def _delete(args: argparse.Namespace) -> int:
+    print(delete_documents(args.index, args.ids).summary())
     return 0
 
 
@@ -113,10 +161,10 @@ def _interruptible() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _interruptible()
-    commands = {"build": _build, "info": _info, "search": _search}
+    commands = {"build": _build, "add": _add, "delete": _delete, "info": _info, "search": _search}
     try:
         return commands[args.command](args)
-    except (SnapshotError, CorpusError) as exc:
+    except (SnapshotError, CorpusError, UnknownDocumentError, LastDocumentError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

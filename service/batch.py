@@ -135,7 +135,8 @@ def run(
     pending = list(items)
     result_schema = BatchResultSchema()
     with out.open("a", encoding="utf-8") as f:
-        for item in tqdm(pending, desc="verify", unit="claim", disable=not progress):
+        # disable=None: a bar only on a terminal, never in a log file
+        for item in tqdm(pending, desc="verify", unit="claim", disable=None if progress else True):
             if item.id in summary.done:
                 summary.skipped += 1
                 continue

@@ -38,6 +38,7 @@ class DefaultConfig:
     # Limits.
     MAX_CLAIM_LENGTH = 2000  # characters
     BATCH_LIMIT = 32  # claims per POST /verify/batch
+    DOCUMENTS_LIMIT = 100  # articles per POST /documents
     MAX_CONTENT_LENGTH = 256 * 1024  # bytes per request body (Flask answers 413 above it)
     MAX_JSON_DEPTH = 32  # nesting levels of a JSON body (service.guards)
 

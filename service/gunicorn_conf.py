@@ -1,9 +1,14 @@
 """gunicorn settings for `make serve` and the container (`gunicorn -c service/gunicorn_conf.py ...`).
 
-Environment: PORT (8000; GUNICORN_BIND overrides the whole address), WEB_CONCURRENCY (workers,
-2), GUNICORN_THREADS (4), GUNICORN_TIMEOUT (120), TORCH_THREADS (CPU cores / workers). Each
+Environment: GUNICORN_HOST (127.0.0.1: loopback only; the container sets 0.0.0.0), PORT (8000;
+GUNICORN_BIND overrides the whole address), WEB_CONCURRENCY (workers, 2), GUNICORN_THREADS (4),
+GUNICORN_TIMEOUT (120), TORCH_THREADS (CPU cores / workers). Each
 worker builds its own app and so loads its own models: no `preload_app`, since torch state must
 not be shared across fork. The access log is off; the app's logs go to stderr as JSON lines.
+
+The server refuses to start when the index directory (CLAIMWIRE_INDEX_DIR, default var/index)
+does not exist: that is a mistyped path, not an index still to come. An existing directory with no
+snapshot yet is served (503 on /ready until one is published).
 """
 
 from __future__ import annotations
@@ -11,9 +16,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+from pathlib import Path
 from typing import Any
 
-bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+# Loopback unless told otherwise: a development server is not exposed to the network by default.
+host = os.environ.get("GUNICORN_HOST") or "127.0.0.1"
+bind = os.environ.get("GUNICORN_BIND") or f"{host}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
@@ -56,8 +64,23 @@ logconfig_dict: dict[str, Any] = {
     "loggers": {
         "gunicorn.error": {"level": loglevel.upper(), "handlers": ["stderr"], "propagate": False},
         "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
+        # FAISS's loader logs each optional library it cannot load ("Could not load library ...").
+        "faiss.loader": {"level": "WARNING"},
     },
 }
+
+
+def on_starting(server: Any) -> None:
+    """Fail at once, with the path, when the index directory does not exist (see above)."""
+    from service.config import DefaultConfig
+
+    index_dir = Path(os.environ.get("CLAIMWIRE_INDEX_DIR") or DefaultConfig.INDEX_DIR)
+    if not index_dir.is_dir():
+        where = "CLAIMWIRE_INDEX_DIR" if os.environ.get("CLAIMWIRE_INDEX_DIR") else "the default"
+        raise RuntimeError(
+            f"the index directory {index_dir} ({where}) does not exist. Fix the path, or build an "
+            f"index there first: python -m index build --corpus PATH --out {index_dir}"
+        )
 
 
 def post_fork(server: Any, worker: Any) -> None:

@@ -9,6 +9,11 @@ one JSON object per line to stderr::
 
 The claim text is left out unless `LOG_CLAIMS` is true (`CLAIMWIRE_LOG_CLAIMS=true`): claims can
 be unpublished reporting.
+
+An app in testing mode (`TESTING`: the test suite, `python -m bench`) still logs every request to
+`claimwire.access`, but its stderr handler drops them, so they do not interleave with results on
+the console. FAISS's loader reports each library it fails to try at INFO; that logger is kept at
+WARNING.
 """
 
 from __future__ import annotations
@@ -41,12 +46,28 @@ class JsonLineFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+QUIET_LOGGERS = ("faiss.loader",)  # "Could not load library with AVX512 support ..." at INFO
+
+
+class _NotQuiet(logging.Filter):
+    """Drops the records of apps in testing mode (see the module docstring)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, "claimwire_quiet", False)
+
+
+def quiet_noisy_loggers() -> None:
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def access_logger() -> logging.Logger:
     """`claimwire.access`, given a JSON-lines stderr handler the first time (not at import)."""
     logger = logging.getLogger(ACCESS_LOGGER)
     if not any(getattr(h, "claimwire_access", False) for h in logger.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonLineFormatter())
+        handler.addFilter(_NotQuiet())
         handler.claimwire_access = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
@@ -84,6 +105,7 @@ def enabled(value: Any) -> bool:
 def install_request_logging(app: Flask) -> None:
     """Register the request-id and access-log hooks on `app` (first, so they time everything)."""
     logger = access_logger()
+    quiet_noisy_loggers()
 
     @app.before_request
     def start() -> None:
@@ -108,5 +130,6 @@ def install_request_logging(app: Flask) -> None:
                 fields["claims"] = claims_of(request.get_json(silent=True))
             except Exception:  # a body over the size limit: nothing to log
                 fields["claims"] = None
-        logger.info("%s %s %s", request.method, request.path, response.status_code, extra={"fields": fields})
+        extra = {"fields": fields, "claimwire_quiet": app.testing}
+        logger.info("%s %s %s", request.method, request.path, response.status_code, extra=extra)
         return response

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import marshmallow as ma
@@ -28,6 +30,42 @@ def setting(name: str) -> Any:
     if has_app_context():
         return current_app.config[name]
     return getattr(DefaultConfig, name)
+
+
+def served_outlets() -> frozenset[str] | None:
+    """The outlets of the snapshot being served (a `Context`'s `OUTLETS` first); None: not known."""
+    ctx: dict[str, Any] | None = Context[dict[str, Any] | None].get(default=None)
+    if ctx is not None and ctx.get("OUTLETS") is not None:
+        return frozenset(ctx["OUTLETS"])
+    if not has_app_context():
+        return None
+    state = current_app.extensions.get("claimwire")
+    loaded = state.runtime.loaded if state is not None else None
+    if loaded is None:
+        return None  # nothing served yet: the view answers 503
+    return frozenset(loaded.snapshot.manifest.outlets)
+
+
+def unknown_outlets_message(unknown: Iterable[str], known: frozenset[str], shown: int = 30) -> str:
+    """Which filter outlets the index does not hold, and the ones it does (the first `shown`)."""
+    missing = sorted(set(unknown))
+    parts = [f"Unknown outlet{'s' if len(missing) > 1 else ''}: " + ", ".join(repr(o) for o in missing) + "."]
+    folded = {o.casefold(): o for o in sorted(known)}
+    hints = []
+    for name in missing:
+        match = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.8)
+        if match:
+            hints.append(f"{folded[match[0]]!r} for {name!r}")
+    if hints:
+        parts.append("Did you mean " + ", ".join(hints) + "?")
+    if not known:
+        parts.append("The index knows no outlet (every passage's outlet is unknown).")
+    else:
+        names = sorted(known)
+        listed = ", ".join(repr(o) for o in names[:shown])
+        more = f" and {len(names) - shown} more (GET /index lists them all)" if len(names) > shown else ""
+        parts.append(f"Known outlets: {listed}{more}.")
+    return " ".join(parts)
 
 
 class ClaimOptionsSchema(ma.Schema):
@@ -73,6 +111,16 @@ class ClaimOptionsSchema(ma.Schema):
         limit = int(setting("TOP_K_MAX"))
         if value > limit:
             raise ValidationError(f"top_k is at most {limit}.")
+
+    @validates("outlets")
+    def check_outlets(self, value: list[str], **_: Any) -> None:
+        # A filter naming an outlet the index does not hold would answer empty lists, silently.
+        known = served_outlets()
+        if known is None:
+            return
+        unknown = [o for o in value if o not in known]
+        if unknown:
+            raise ValidationError(unknown_outlets_message(unknown, known))
 
     @validates_schema
     def check_dates(self, data: dict[str, Any], **_: Any) -> None:
@@ -140,6 +188,19 @@ def claim_item2properties(self: Any, field: fields.Field[Any], **kwargs: Any) ->
     return {}
 
 
+PASSAGE_ID = (
+    "Stable id of the passage: 20 hex digits of sha256(document_id, sentence_index, text), so the "
+    "same article text always gives the same ids."
+)
+DOCUMENT_ID = (
+    "The article's id: the corpus file's name without `.txt`, the `.jsonl` line's `id`, or the posted `id`."
+)
+SENTENCE_INDEX = (
+    "0-based position of the passage among its article's kept sentences (after cleaning, short-sentence "
+    "and duplicate removal; contiguous), so its neighbours are sentence_index - 1 and + 1."
+)
+
+
 class ContextSchema(ma.Schema):
     before = fields.String(required=True, allow_none=True, metadata={"description": "The previous sentence."})
     after = fields.String(required=True, allow_none=True, metadata={"description": "The next sentence."})
@@ -148,9 +209,9 @@ class ContextSchema(ma.Schema):
 class EvidenceSchema(ma.Schema):
     """A passage that supports or contradicts the claim."""
 
-    passage_id = fields.String(required=True)
-    document_id = fields.String(required=True)
-    sentence_index = fields.Integer(required=True)
+    passage_id = fields.String(required=True, metadata={"description": PASSAGE_ID})
+    document_id = fields.String(required=True, metadata={"description": DOCUMENT_ID})
+    sentence_index = fields.Integer(required=True, metadata={"description": SENTENCE_INDEX})
     text = fields.String(required=True)
     outlet = fields.String(required=True, allow_none=True, metadata={"description": "null when unknown."})
     date = fields.Date(required=True, allow_none=True, metadata={"description": "null when unknown."})
@@ -276,6 +337,98 @@ class IndexInfoSchema(ma.Schema):
     index_type = fields.String(required=True)
     corpus_checksum = fields.String(required=True)
     models = fields.Nested(ModelsSchema, required=True)
+
+
+DOCUMENTS_LIMIT = 100  # articles per POST /documents, unless the DOCUMENTS_LIMIT setting says otherwise
+
+
+class DocumentSchema(ma.Schema):
+    """An article to add; the rules are the corpus loader's (README "Your own news")."""
+
+    id = fields.String(
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={
+            "description": "The document id. Posting an id that is stored replaces that document, or changes "
+            "nothing when its text and metadata are the same."
+        },
+    )
+    text = fields.String(
+        required=True,
+        metadata={
+            "description": "The article text, split into sentence passages. A leading ` date YYYY-MM-DD` "
+            "header is the date when `date` is absent."
+        },
+    )
+    outlet = fields.String(allow_none=True, metadata={"description": "Absent, null or blank: unknown."})
+    date = fields.String(
+        allow_none=True, metadata={"description": "YYYY-MM-DD. Absent or null: unknown.", "format": "date"}
+    )
+    title = fields.String(allow_none=True, metadata={"description": "Absent, null or blank: unknown."})
+    url = fields.String(allow_none=True, metadata={"description": "Absent, null or blank: unknown."})
+
+
+class DocumentsRequestSchema(ma.Schema):
+    """`POST /documents` body."""
+
+    documents = fields.List(
+        fields.Nested(DocumentSchema),
+        required=True,
+        metadata={
+            "description": "Articles to add or replace (1..DOCUMENTS_LIMIT, default 100). One bad article "
+            "fails the request and nothing is written.",
+            "minItems": 1,
+            "maxItems": DOCUMENTS_LIMIT,
+        },
+    )
+
+    @validates("documents")
+    def check_documents(self, value: list[Any], **_: Any) -> None:
+        limit = DOCUMENTS_LIMIT
+        if has_app_context():
+            limit = int(current_app.config.get("DOCUMENTS_LIMIT", DOCUMENTS_LIMIT))
+        if not value:
+            raise ValidationError("Give at least one document.")
+        if len(value) > limit:
+            raise ValidationError(f"At most {limit} documents per request.")
+
+
+class DocumentsWrittenSchema(ma.Schema):
+    """`POST /documents` answer."""
+
+    added = fields.Integer(required=True, metadata={"description": "Documents whose id was new."})
+    replaced = fields.Integer(
+        required=True, metadata={"description": "Stored documents whose text or metadata changed."}
+    )
+    unchanged = fields.Integer(
+        required=True, metadata={"description": "Stored documents posted again exactly as stored."}
+    )
+    snapshot_id = fields.String(
+        required=True,
+        metadata={
+            "description": "The snapshot published by this write (the served one when nothing changed)."
+        },
+    )
+
+
+class StoredPassageSchema(ma.Schema):
+    passage_id = fields.String(required=True, metadata={"description": PASSAGE_ID})
+    sentence_index = fields.Integer(required=True, metadata={"description": SENTENCE_INDEX})
+    text = fields.String(required=True)
+
+
+class StoredDocumentSchema(ma.Schema):
+    """`GET /documents/{document_id}` answer: a document as the served snapshot holds it."""
+
+    document_id = fields.String(required=True, metadata={"description": DOCUMENT_ID})
+    outlet = fields.String(required=True, allow_none=True, metadata={"description": "null when unknown."})
+    date = fields.Date(required=True, allow_none=True, metadata={"description": "null when unknown."})
+    title = fields.String(required=True, allow_none=True)
+    url = fields.String(required=True, allow_none=True)
+    passages = fields.List(
+        fields.Nested(StoredPassageSchema), required=True, metadata={"description": "In article order."}
+    )
+    snapshot = fields.String(required=True, metadata={"description": "Snapshot id that answered."})
 
 
 class ProblemSchema(ma.Schema):

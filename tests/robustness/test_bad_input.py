@@ -152,7 +152,7 @@ CASES: list[tuple[str, str, str, dict[str, Any], int, str]] = [
     ("batch-over-size", "post", "/verify/batch", body({"claims": ["z" * 2000] * 200}), 413, "262144 bytes"),
     # routes and methods
     ("unknown-route", "get", "/verify/all", {}, 404, "not found"),
-    ("root", "get", "/", {}, 404, "not found"),
+    ("nowhere", "get", "/nowhere", {}, 404, "not found"),
     ("path-traversal", "get", "/../../etc/passwd", {}, 404, "not found"),
     ("encoded-traversal", "get", "/index/..%2F..%2Fetc%2Fpasswd", {}, 404, "not found"),
     ("get-verify", "get", "/verify", {}, 405, "not allowed"),

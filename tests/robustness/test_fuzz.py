@@ -37,15 +37,45 @@ def dates_in_order(case: Any) -> bool:
     return True
 
 
+# Outlets a filter may name: the fakes' and the sample corpus's. Any other is a 422 (the index does
+# not hold it), which JSON Schema cannot say either.
+KNOWN_OUTLETS = frozenset(
+    {
+        "Outlet A",
+        "Outlet B",
+        "Outlet C",
+        "Outlet D",
+        "Associated Press",
+        "Kyiv Post",
+        "TROIB News",
+        "The Korea Herald",
+    }
+)
+
+
+def outlets_known(case: Any) -> bool:
+    body = case.body if isinstance(case.body, dict) else {}
+    items = body.get("claims") if isinstance(body.get("claims"), list) else [body]
+    for item in items:
+        outlets = item.get("outlets") if isinstance(item, dict) else None
+        if isinstance(outlets, list) and any(isinstance(o, str) and o not in KNOWN_OUTLETS for o in outlets):
+            return False
+    return True
+
+
 def fuzz(app: Flask, method: str, path: str, examples: int, headers: dict[str, str] | None = None) -> int:
     """Run `examples` generated cases (valid and invalid) against one operation; return the count."""
     schema = schemathesis.openapi.from_path(OPENAPI)
     schema.app = app
     operation = schema[path][method]
-    strategy = st.one_of(
-        operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
-        operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
-    ).filter(dates_in_order)
+    strategy = (
+        st.one_of(
+            operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
+            operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
+        )
+        .filter(dates_in_order)
+        .filter(outlets_known)
+    )
     ran = 0
 
     @seed(SEED)

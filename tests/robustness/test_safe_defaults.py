@@ -65,6 +65,11 @@ def test_no_route_reads_arbitrary_paths(app: Flask) -> None:
         "/index",
         "/admin/reload",
         "/openapi.yaml",
+        "/documents",
+        "/documents/<path:document_id>",
+        "/",  # the page; each of its static files has its own route, none reads a path
+        "/static/page.css",
+        "/static/page.js",
     }
     assert app.static_folder is None  # no Flask static route at all
     assert app.test_client().get("/static/../../pyproject.toml").status_code == 404
