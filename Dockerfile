@@ -20,6 +20,7 @@ RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
 
 # The package (editable, so models/ and data/ resolve next to the code as in a checkout).
 COPY pyproject.toml README.md ./
+COPY evidence ./evidence
 COPY index ./index
 COPY stance ./stance
 COPY service ./service

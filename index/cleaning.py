@@ -3,7 +3,9 @@
 Rules, applied line by line (a scraped line is a paragraph, a caption or debris):
 
 - navigation words alone on a line ("close", "Sections", "Menu", ...);
-- "Read Full Article at ..." and similar trailing link fragments (the text before is kept);
+- "Read Full Article at ..." and similar trailing link fragments (the text before is kept; the
+  fragments that name where the article comes from are kept aside by `source_credits`, as
+  provenance for `evidence`, which reports the outlet an article republishes);
 - photo credit tails glued after a caption ("(AP Photo/X)AP X", "(... via AP)AP Uncredited")
   and photo credit parentheses ("(AP Photo/X)", "(Yonhap)"), so repeated captions become
   identical and are kept once;
@@ -83,6 +85,22 @@ def is_prose(line: str) -> bool:
 
 def _is_headline(line: str) -> bool:
     return not _SENTENCE_END.search(line) and word_count(line) <= MAX_HEADLINE_WORDS
+
+
+def source_credits(text: str) -> tuple[str, ...]:
+    """The link fragments `clean_line` cuts that name a place ("Read Full Article at RT.com"), in order.
+
+    They are debris for the passages but provenance for the article: they say whose report it
+    republishes. Kept verbatim (spaces normalised), each once.
+    """
+    found: list[str] = []
+    for raw in text.split("\n"):
+        match = _READ_FULL.search(_SPACES.sub(" ", raw).strip())
+        if match is not None:
+            fragment = match.group(0).strip()
+            if re.search(r"\b(?:at|on)\s+\S", fragment, re.IGNORECASE) and fragment not in found:
+                found.append(fragment)
+    return tuple(found)
 
 
 def clean_line(line: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import pysbd
 
 from index.articles import Article
-from index.cleaning import clean_text, normalize_key, word_count
+from index.cleaning import clean_text, normalize_key, source_credits, word_count
 from index.config import IndexConfig
 from index.schema import Passage
 
@@ -67,6 +67,7 @@ def article_sentences(article: Article, segmenter: Segmenter, config: IndexConfi
 
 def make_passages(article: Article, sentences: Sequence[str]) -> list[Passage]:
     """Wrap an article's sentences as passages with metadata and neighbouring context."""
+    credits = source_credits(article.text)
     return [
         Passage(
             passage_id=passage_id(article.document_id, i, text),
@@ -79,6 +80,7 @@ def make_passages(article: Article, sentences: Sequence[str]) -> list[Passage]:
             url=article.url,
             context_before=sentences[i - 1] if i > 0 else None,
             context_after=sentences[i + 1] if i + 1 < len(sentences) else None,
+            credits=credits,
         )
         for i, text in enumerate(sentences)
     ]

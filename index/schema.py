@@ -13,7 +13,10 @@ class Passage:
 
     `sentence_index` is the passage's position among the article's kept passages (0-based,
     contiguous), so neighbours are `sentence_index +/- 1` of the same `document_id`.
-    `outlet`, `date` (ISO YYYY-MM-DD), `title` and `url` are None when unknown.
+    `outlet`, `date` (ISO YYYY-MM-DD), `title` and `url` are None when unknown. `credits` are
+    the article's source-credit fragments the cleaner cut ("Read Full Article at RT.com";
+    `index.cleaning.source_credits`), the same on every passage of the article; usually empty,
+    and then left out of the stored record, so snapshots without any read the same.
     """
 
     passage_id: str
@@ -26,9 +29,10 @@ class Passage:
     url: str | None
     context_before: str | None
     context_after: str | None
+    credits: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        record: dict[str, Any] = {
             "passage_id": self.passage_id,
             "document_id": self.document_id,
             "sentence_index": self.sentence_index,
@@ -40,6 +44,9 @@ class Passage:
             "context_before": self.context_before,
             "context_after": self.context_after,
         }
+        if self.credits:
+            record["credits"] = list(self.credits)
+        return record
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Passage:
@@ -54,6 +61,7 @@ class Passage:
             url=_opt_str(obj.get("url")),
             context_before=_opt_str(obj.get("context_before")),
             context_after=_opt_str(obj.get("context_after")),
+            credits=tuple(str(c) for c in obj.get("credits") or ()),
         )
 
 

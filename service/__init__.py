@@ -13,11 +13,13 @@ then `test_config`):
     STANCE_MODEL               (stance default) stance cross-encoder name or path
     CANDIDATES                 30     retrieve max(3 * top_k, CANDIDATES) hits
     TOP_K_MAX                  50     largest accepted top_k
-    MIN_SIMILARITY             0.35   relevance gate on cosine similarity
-    SUPPORT_THRESHOLD          0.2    entailment needed to support
-    CONTRADICT_THRESHOLD       0.5    contradiction needed to contradict
-    MIN_CONTRADICT_SIMILARITY  0.5    similarity needed to contradict
-    VERDICT_THRESHOLD          0.2    stance_score of "confident" evidence
+    MIN_SIMILARITY             (fitted) relevance gate on cosine similarity
+    SUPPORT_THRESHOLD          (fitted) entailment needed to support
+    CONTRADICT_THRESHOLD       (fitted) contradiction needed to contradict
+    MIN_CONTRADICT_SIMILARITY  (fitted) similarity needed to contradict
+    VERDICT_THRESHOLD          (fitted) stance_score that counts for the verdict
+    CONFLICT_THRESHOLD         (fitted) both sides at least this: conflicting
+    (fitted: the stance model's rule.json, `make fit-rule`; a setting overrides it)
     MAX_CLAIM_LENGTH           2000   characters per claim
     BATCH_LIMIT                32     claims per batch request
     MAX_CONTENT_LENGTH         262144 bytes per request body

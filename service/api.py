@@ -42,7 +42,7 @@ class Api(flask_smorest.Api):  # type: ignore[misc]
 
 def create_api(app: Flask) -> Api:
     """Register every resource on `app`; the returned Api's `spec` is `openapi.yaml`."""
-    from .resources import admin, documents, health, index, page, verify
+    from .resources import admin, documents, feedback, health, index, page, verify
 
     api = Api(
         app,
@@ -54,7 +54,7 @@ def create_api(app: Flask) -> Api:
         },
     )
     api.ma_plugin.converter.add_attribute_function(claim_item2properties)
-    for module in (verify, documents, health, index, admin):
+    for module in (verify, documents, feedback, health, index, admin):
         api.register_blueprint(module.blp)
     app.register_blueprint(page.blp)  # the HTML page at `/`: a client of the API, not part of it
     return api

@@ -9,6 +9,10 @@ written, so an interrupted run leaves complete lines only; a second run skips id
 Input: `.txt`, one claim per line, id = line number (blank lines skipped); `.jsonl`, one object
 per line with `claim` and optionally `id` (default: line number), `top_k`, `outlets`,
 `date_from`, `date_to`. Configuration is the service's (`CLAIMWIRE_*` environment variables).
+
+`--format claimreview` writes each answer as a schema.org ClaimReview (`service.claimreview`,
+what `POST /verify` answers with `Accept: application/ld+json`) with the claim's id as
+`identifier`; `author` is ORGANIZATION_NAME and `url` a permalink under PUBLIC_URL.
 """
 
 from __future__ import annotations
@@ -25,10 +29,13 @@ from typing import Any, TextIO
 from marshmallow import ValidationError
 from marshmallow.experimental.context import Context
 
+from .claimreview import LOCAL_URL, claim_review
 from .errors import VALIDATION, flatten
 from .pipeline import Query, Thresholds
 from .runtime import Loaded, Runtime, default_model_loader, default_snapshot_loader
-from .schemas import BatchClaimSchema, BatchResultSchema
+from .schemas import BatchClaimSchema, BatchResultSchema, ClaimReviewSchema
+
+FORMATS = ("verify", "claimreview")
 
 
 @dataclass
@@ -104,7 +111,7 @@ def completed_ids(out: Path) -> set[str]:
                 record = json.loads(raw)
             except json.JSONDecodeError:
                 break
-            done.add(str(record["id"]))
+            done.add(str(record["id"] if "id" in record else record["identifier"]))
             keep += len(raw)
     if keep != out.stat().st_size:
         with out.open("r+b") as f:
@@ -126,14 +133,24 @@ def run(
     *,
     progress: bool = True,
     summary: Summary | None = None,
+    output: str = "verify",
+    organization: str = "claimwire",
+    public_url: str = LOCAL_URL,
 ) -> Summary:
-    """Verify every item not already in `out`, appending one line each; counts go to `summary`."""
+    """Verify every item not already in `out`, appending one line each; counts go to `summary`.
+
+    `output` is `verify` (the /verify body plus `id`) or `claimreview` (schema.org ClaimReview
+    JSON-LD with `identifier`, by `organization`, permalinks under `public_url`).
+    """
+    if output not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}, not {output!r}")
     from tqdm import tqdm
 
     summary = summary if summary is not None else Summary()
     summary.done = completed_ids(out)
     pending = list(items)
     result_schema = BatchResultSchema()
+    review_schema = ClaimReviewSchema()
     with out.open("a", encoding="utf-8") as f:
         # disable=None: a bar only on a terminal, never in a log file
         for item in tqdm(pending, desc="verify", unit="claim", disable=None if progress else True):
@@ -159,7 +176,11 @@ def run(
                     }
                     summary.errors += 1
                 else:
-                    record = result_schema.dump({"id": item.id, **result.as_dict()})
+                    if output == "claimreview":
+                        review = claim_review(result, organization=organization, public_url=public_url)
+                        record = {**review_schema.dump(review), "identifier": item.id}
+                    else:
+                        record = result_schema.dump({"id": item.id, **result.as_dict()})
                     summary.verified += 1
             write_line(f, record)
             summary.done.add(item.id)
@@ -176,6 +197,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="results.jsonl (appended to; resumable)")
     parser.add_argument("--index-dir", type=Path, help="default: CLAIMWIRE_INDEX_DIR or var/index")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="verify",
+        help="verify: the /verify body plus id (default); claimreview: schema.org ClaimReview JSON-LD",
+    )
     args = parser.parse_args(argv)
 
     # The service's configuration, read the same way (defaults, then CLAIMWIRE_* variables).
@@ -203,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
             thresholds(config),
             progress=not args.no_progress,
             summary=summary,
+            output=args.format,
+            organization=str(config["ORGANIZATION_NAME"]),
+            public_url=str(config.get("PUBLIC_URL") or LOCAL_URL),
         )
     except KeyboardInterrupt:
         print("interrupted; run again to resume", file=sys.stderr)

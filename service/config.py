@@ -34,6 +34,7 @@ class DefaultConfig:
     MIN_CONTRADICT_SIMILARITY: float | None = None  # ... and this close to the claim: contradicts
     VERDICT_THRESHOLD: float | None = None  # a side with stance_score >= this counts for the verdict
     CONFLICT_THRESHOLD: float | None = None  # both sides >= this: conflicting (else the stronger wins)
+    CONTEXT_WEIGHT: float | None = None  # 0..1: weight of the with-context reading against alone
 
     # Limits.
     MAX_CLAIM_LENGTH = 2000  # characters
@@ -56,6 +57,19 @@ class DefaultConfig:
     API_TITLE = "claimwire"
     API_VERSION = "1.0.0"
     OPENAPI_VERSION = "3.0.3"
+
+    # --- Evidence a fact-checker can trust (README): ClaimReview export and reviewer feedback. ---
+    # `author.name` of the schema.org ClaimReview answers (`Accept: application/ld+json`).
+    ORGANIZATION_NAME = "claimwire"
+    # Public base URL of the service (its page), for ClaimReview `url` permalinks
+    # (`<PUBLIC_URL>/?claim=...`); None: the request's own host (the batch CLI then uses
+    # http://127.0.0.1:8000, the address `make serve` listens on).
+    PUBLIC_URL: str | None = None
+    # Reviewer feedback (SQLite), outside the index so it survives rebuilds and restarts.
+    FEEDBACK_DB = "var/feedback.sqlite3"
+    # Bearer token for POST /feedback; None: ADMIN_TOKEN is the reviewers' token too (403 when
+    # neither is set).
+    FEEDBACK_TOKEN: str | None = None
 
 
 def thresholds(config: Mapping[str, Any]) -> Thresholds:

@@ -241,7 +241,8 @@ def simulate(data: Sequence[tuple[NewsClaim, Candidates]], t: Thresholds) -> Sco
     return scores
 
 
-GRID: dict[str, list[float]] = {
+GRID: dict[str, list[float | None]] = {
+    "context_weight": [None, 0.0, 0.25, 0.5, 0.75, 1.0],
     "min_similarity": [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4],
     "support_threshold": [round(0.2 + 0.05 * i, 2) for i in range(15)],
     "contradict_threshold": [round(0.2 + 0.05 * i, 2) for i in range(15)],

@@ -9,16 +9,22 @@ No Flask here: the HTTP layer (`service.resources`) and the batch CLI (`service.
    alone (`read_stance`).
 4. Each passage's side and stance score, then the verdict: `stance.rule.Thresholds`.
 5. Each side is sorted by (stance_score, similarity), best first, and cut to `top_k`.
+6. Evidence (`evidence.Study`, after the verdict, never changing it): copies of a listed sentence
+   in other documents are folded into it (`also_in`); each passage gets its document's `relays`,
+   its `attribution` and its `mismatches` against the claim; each side's distinct original
+   sources are counted (`independent_sources`), and a supported or refuted verdict's confidence
+   is combined over those independent sources (`corroborate`), so copies never add to it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol, runtime_checkable
 
-from index import SearchFilters, SearchHit
+from evidence import Attribution, Mismatch, SideStudy, Study, corroborated_confidence, group_documents
+from index import Passage, SearchFilters, SearchHit
 from stance.context import build_premise
 from stance.model import StanceModel
 from stance.rule import Reading, Stance, Thresholds, Verdict
@@ -36,6 +42,7 @@ __all__ = [
     "Verification",
     "assess",
     "classify",
+    "corroborate",
     "decide",
     "explain",
     "read_stance",
@@ -100,10 +107,26 @@ class Evidence:
     stance_score: float
     context_before: str | None
     context_after: str | None
+    # Filled in by the evidence step (`evidence.Study`), after the verdict.
+    also_in: tuple[AlsoIn, ...] = ()  # the same sentence in other documents, folded into this one
+    relays: tuple[str, ...] = ()  # outlets this passage's document says it relays
+    attribution: Attribution | None = None  # outlet voice, quote or reported speech, and the speaker
+    mismatches: tuple[Mismatch, ...] = ()  # values the passage gives differently from the claim
+    source: str | None = None  # the original source it is counted under in `independent_sources`
 
     @property
     def context(self) -> dict[str, str | None]:
         return {"before": self.context_before, "after": self.context_after}
+
+
+@dataclass(frozen=True)
+class AlsoIn:
+    """Another document that carries the same sentence as an evidence passage."""
+
+    passage_id: str
+    document_id: str
+    outlet: str | None
+    date: dt.date | None
 
 
 @dataclass(frozen=True)
@@ -118,9 +141,12 @@ class Explained:
     alone: dict[str, float] | None  # None: no previous sentence, so one reading
     decision: str  # supports / contradicts / left_out
     reason: str
+    attribution: Attribution | None = None  # from the evidence step, as on evidence passages
+    mismatches: tuple[Mismatch, ...] = ()
+    relays: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "passage_id": self.passage_id,
             "text": self.text,
             "outlet": self.outlet,
@@ -129,6 +155,11 @@ class Explained:
             "decision": self.decision,
             "reason": self.reason,
         }
+        if self.attribution is not None:
+            body["attribution"] = self.attribution
+            body["mismatches"] = self.mismatches
+            body["relays"] = self.relays
+        return body
 
 
 def _probabilities(p: tuple[float, float, float] | None) -> dict[str, float] | None:
@@ -175,6 +206,8 @@ class Verification:
     embedding_model: str
     stance_model: str
     explanation: list[Explained] | None = None
+    # Distinct original sources per side after copies are folded (`evidence.Study`), uncut lists.
+    independent_sources: dict[str, int] = field(default_factory=lambda: {"supporting": 0, "contradicting": 0})
 
     @property
     def outlets(self) -> dict[str, list[str]]:
@@ -200,6 +233,7 @@ class Verification:
             "supporting": self.supporting,
             "contradicting": self.contradicting,
             "outlets": self.outlets,
+            "independent_sources": self.independent_sources,
             "index": self.index,
             "models": self.models,
         }
@@ -312,7 +346,7 @@ def assess(relevant: Sequence[SearchHit], readings: Sequence[Reading], t: Thresh
     sides: dict[Stance, list[tuple[Evidence, Reading]]] = {Stance.SUPPORTS: [], Stance.CONTRADICTS: []}
     best_relevant: float | None = None
     for hit, r in zip(relevant, readings, strict=True):
-        best_relevant = max(best_relevant or 0.0, r.entailment, r.contradiction)
+        best_relevant = max(best_relevant or 0.0, *t.scores(r))
         evidence = classify(hit, r, t)
         if evidence is not None:
             sides[evidence.stance].append((evidence, r))
@@ -342,22 +376,129 @@ def verify(
     relevant = [h for h in hits if h.similarity >= t.min_similarity]
     readings = read_stance(query.claim, relevant, stance_model)
     result = assess(relevant, readings, t)
+    # Evidence: after the verdict, never changing which one it is.
+    study = Study(
+        query.claim, [h.passage for h in relevant], _documents(snapshot, hits), _index_outlets(snapshot)
+    )
+    passages = {h.passage.passage_id: h.passage for h in hits}
+    supporting, supporting_study = _with_evidence(result.supporting, study, passages)
+    contradicting, contradicting_study = _with_evidence(result.contradicting, study, passages)
+    confidence = corroborate(result.verdict, result.confidence, supporting, contradicting, t)
     explanation = None
     if query.explain:
         read = {h.passage.passage_id: r for h, r in zip(relevant, readings, strict=True)}
         explanation = [
-            explain(h, read.get(h.passage.passage_id), t, h.passage.passage_id in result.borrowed)
+            replace(
+                explain(h, read.get(h.passage.passage_id), t, h.passage.passage_id in result.borrowed),
+                attribution=study.attribution(h.passage),
+                mismatches=study.mismatches(h.passage),
+                relays=study.relays(h.passage),
+            )
             for h in hits
         ]
     return Verification(
         claim=query.claim,
         verdict=result.verdict,
-        confidence=result.confidence,
-        supporting=result.supporting[: query.top_k],
-        contradicting=result.contradicting[: query.top_k],
+        confidence=confidence,
+        supporting=supporting[: query.top_k],
+        contradicting=contradicting[: query.top_k],
         snapshot=snapshot.id,
         passages=len(snapshot),
         embedding_model=embedding_model,
         stance_model=stance_model.name,
         explanation=explanation,
+        independent_sources={
+            "supporting": supporting_study.independent_sources,
+            "contradicting": contradicting_study.independent_sources,
+        },
     )
+
+
+# --- the evidence step (`evidence`): after `assess`, never changing the verdict ------------------
+
+
+@runtime_checkable
+class _HoldsPassages(Protocol):
+    """A snapshot that exposes every passage (`index.Snapshot`), so whole documents can be read."""
+
+    @property
+    def passages(self) -> Sequence[Passage]: ...
+
+
+@runtime_checkable
+class _HasManifest(Protocol):
+    @property
+    def manifest(self) -> Any: ...
+
+
+def _documents(snapshot: SearchIndex, hits: Sequence[SearchHit]) -> dict[str, list[Passage]] | None:
+    """Every passage of the documents the hits come from (one pass over the snapshot), or None."""
+    if not isinstance(snapshot, _HoldsPassages):
+        return None  # the study then reads the hits' own passages
+    found = group_documents(snapshot.passages, {h.passage.document_id for h in hits})
+    return {k: [p for p in v if isinstance(p, Passage)] for k, v in found.items()}
+
+
+def _index_outlets(snapshot: SearchIndex) -> list[str]:
+    if isinstance(snapshot, _HasManifest):
+        outlets = getattr(snapshot.manifest, "outlets", None)
+        if isinstance(outlets, list):
+            return [str(o) for o in outlets]
+    return []
+
+
+def _with_evidence(
+    side: Sequence[Evidence], study: Study, passages: Mapping[str, Passage]
+) -> tuple[list[Evidence], SideStudy]:
+    """One side (uncut, best first) with copies folded and every kept passage annotated."""
+    listed = [passages[e.passage_id] for e in side]
+    result = study.side(listed)
+    by_id = {e.passage_id: e for e in side}
+    annotated = []
+    for passage_id in result.kept:
+        note = result.notes[passage_id]
+        annotated.append(
+            replace(
+                by_id[passage_id],
+                also_in=tuple(
+                    AlsoIn(c.passage_id, c.document_id, c.outlet, parse_date(c.date)) for c in note.also_in
+                ),
+                relays=note.relays,
+                attribution=note.attribution,
+                mismatches=note.mismatches,
+                source=note.source.name,
+            )
+        )
+    return annotated, result
+
+
+def corroborate(
+    verdict: Verdict,
+    confidence: float,
+    supporting: Sequence[Evidence],
+    contradicting: Sequence[Evidence],
+    t: Thresholds,
+) -> float:
+    """The verdict's confidence over independent sources; the verdict itself is never changed.
+
+    For `supported` (`refuted`) the deciding side's confident evidence (stance_score >=
+    VERDICT_THRESHOLD) is grouped by original source (copies are already folded, relays count as
+    their original) and combined by `evidence.corroborated_confidence`: the strongest source's
+    score, raised by each other independent source at half weight. One source, however many
+    passages, copies or relays it has, keeps the rule's confidence; nothing lowers it.
+    `conflicting` and `not_enough_info` keep the rule's confidence.
+    """
+    if verdict is Verdict.SUPPORTED:
+        side = supporting
+    elif verdict is Verdict.REFUTED:
+        side = contradicting
+    else:
+        return confidence
+    best: dict[str, float] = {}
+    for e in side:
+        if e.stance_score >= t.verdict_threshold:
+            key = e.source if e.source is not None else f"document:{e.document_id}"
+            best[key] = max(best.get(key, 0.0), e.stance_score)
+    if len(best) < 2:
+        return confidence
+    return max(confidence, corroborated_confidence(best))

@@ -12,6 +12,8 @@ from flask import current_app, has_app_context
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 from marshmallow.experimental.context import Context
 
+from evidence import AttributionKind, MismatchKind
+
 from .config import DefaultConfig
 from .pipeline import Stance, Verdict
 
@@ -206,6 +208,53 @@ class ContextSchema(ma.Schema):
     after = fields.String(required=True, allow_none=True, metadata={"description": "The next sentence."})
 
 
+class AlsoInSchema(ma.Schema):
+    """Another document that carries the same sentence (a syndicated copy), folded into this passage."""
+
+    passage_id = fields.String(required=True, metadata={"description": PASSAGE_ID})
+    document_id = fields.String(required=True, metadata={"description": DOCUMENT_ID})
+    outlet = fields.String(required=True, allow_none=True, metadata={"description": "null when unknown."})
+    date = fields.Date(required=True, allow_none=True, metadata={"description": "null when unknown."})
+
+
+class AttributionSchema(ma.Schema):
+    """Whose voice the passage is in."""
+
+    kind = fields.Enum(
+        AttributionKind,
+        by_value=True,
+        required=True,
+        metadata={
+            "description": "`outlet`: the outlet states it in its own voice; `quote`: it quotes someone's "
+            "words in quotation marks; `reported_speech`: it reports what someone said without quoting."
+        },
+    )
+    speaker = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "Who is quoted or reported, as the text names them (a pronoun is resolved from "
+            "the sentence before); null for `outlet` and when no speaker is named."
+        },
+    )
+
+
+class MismatchSchema(ma.Schema):
+    """A value the claim states that the passage gives differently."""
+
+    kind = fields.Enum(
+        MismatchKind,
+        by_value=True,
+        required=True,
+        metadata={
+            "description": "`number` (105 mm vs 155 mm), `unit` (2 hours vs 30 minutes), `date` (2023 vs "
+            "2024), `name` (another holder of the same office)."
+        },
+    )
+    claim = fields.String(required=True, metadata={"description": "The value as the claim writes it."})
+    passage = fields.String(required=True, metadata={"description": "The value as the passage writes it."})
+
+
 class EvidenceSchema(ma.Schema):
     """A passage that supports or contradicts the claim."""
 
@@ -223,11 +272,47 @@ class EvidenceSchema(ma.Schema):
     stance = fields.Enum(Stance, by_value=True, required=True)
     stance_score = fields.Float(required=True, metadata={"description": "Probability of that stance, 0..1."})
     context = fields.Nested(ContextSchema, required=True)
+    also_in = fields.List(
+        fields.Nested(AlsoInSchema),
+        required=True,
+        metadata={
+            "description": "Other documents that carry the same sentence (exact or lightly edited copies), "
+            "folded into this one: one report, however many sites republish it."
+        },
+    )
+    relays = fields.List(
+        fields.String(),
+        required=True,
+        metadata={
+            "description": 'Outlets this passage\'s document says it relays ("according to SBS", "Read Full '
+            'Article at RT.com"), source credits first.'
+        },
+    )
+    attribution = fields.Nested(AttributionSchema, required=True)
+    mismatches = fields.List(
+        fields.Nested(MismatchSchema),
+        required=True,
+        metadata={"description": "Values the claim states that this passage gives differently."},
+    )
+    source = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The original source this passage is counted under in `independent_sources`: "
+            "the outlet it cites, else the outlet its document republishes, else its own outlet; null "
+            "when unknown (it then counts as its own document)."
+        },
+    )
 
 
 class OutletsSchema(ma.Schema):
     supporting = fields.List(fields.String(), required=True)
     contradicting = fields.List(fields.String(), required=True)
+
+
+class IndependentSourcesSchema(ma.Schema):
+    supporting = fields.Integer(required=True)
+    contradicting = fields.Integer(required=True)
 
 
 class IndexRefSchema(ma.Schema):
@@ -277,6 +362,11 @@ class ExplainedSchema(ma.Schema):
     reason = fields.String(
         required=True, metadata={"description": "e.g. `left out, neutral: e 0.12 < 0.5, ...`"}
     )
+    attribution = fields.Nested(AttributionSchema, required=True)
+    mismatches = fields.List(fields.Nested(MismatchSchema), required=True)
+    relays = fields.List(
+        fields.String(), required=True, metadata={"description": "Outlets the passage's document relays."}
+    )
 
 
 class VerifyResponseSchema(ma.Schema):
@@ -293,6 +383,14 @@ class VerifyResponseSchema(ma.Schema):
     )
     outlets = fields.Nested(
         OutletsSchema, required=True, metadata={"description": "Distinct outlets per side."}
+    )
+    independent_sources = fields.Nested(
+        IndependentSourcesSchema,
+        required=True,
+        metadata={
+            "description": "Distinct original sources per side, over all the evidence found (before the "
+            "top_k cut): copies count once and a relay counts as the outlet it relays."
+        },
     )
     index = fields.Nested(IndexRefSchema, required=True)
     models = fields.Nested(ModelsSchema, required=True)
@@ -445,4 +543,127 @@ class ProblemSchema(ma.Schema):
         keys=fields.String(),
         values=fields.List(fields.String()),
         metadata={"description": "Validation errors: field path (`claims.3.top_k`) -> messages."},
+    )
+
+
+class RatingSchema(ma.Schema):
+    """schema.org `Rating`: the verdict on a 1..5 scale and in words."""
+
+    type_ = fields.Constant("Rating", data_key="@type", required=True, metadata={"enum": ["Rating"]})
+    ratingValue = fields.Integer(
+        required=True,
+        metadata={"description": "1 refuted, 3 conflicting or not enough information, 5 supported."},
+    )
+    bestRating = fields.Integer(required=True, metadata={"enum": [5]})
+    worstRating = fields.Integer(required=True, metadata={"enum": [1]})
+    alternateName = fields.String(
+        required=True,
+        metadata={
+            "description": "The verdict in words.",
+            "enum": ["Supported", "Refuted", "Conflicting", "Not enough information"],
+        },
+    )
+
+
+class ReviewedClaimSchema(ma.Schema):
+    """schema.org `Claim`: the claim reviewed."""
+
+    type_ = fields.Constant("Claim", data_key="@type", required=True, metadata={"enum": ["Claim"]})
+    text = fields.String(required=True)
+
+
+class OrganizationSchema(ma.Schema):
+    """schema.org `Organization`: who publishes the review (`ORGANIZATION_NAME`)."""
+
+    type_ = fields.Constant(
+        "Organization", data_key="@type", required=True, metadata={"enum": ["Organization"]}
+    )
+    name = fields.String(required=True)
+    url = fields.String(required=True)
+
+
+class ClaimReviewSchema(ma.Schema):
+    """`POST /verify` with `Accept: application/ld+json`: a schema.org ClaimReview (JSON-LD)."""
+
+    context = fields.Constant(
+        "https://schema.org", data_key="@context", required=True, metadata={"enum": ["https://schema.org"]}
+    )
+    type_ = fields.Constant(
+        "ClaimReview", data_key="@type", required=True, metadata={"enum": ["ClaimReview"]}
+    )
+    claimReviewed = fields.String(required=True)
+    reviewRating = fields.Nested(RatingSchema, required=True)
+    itemReviewed = fields.Nested(ReviewedClaimSchema, required=True)
+    author = fields.Nested(OrganizationSchema, required=True)
+    datePublished = fields.String(
+        required=True, metadata={"format": "date", "description": "When the review was made (UTC)."}
+    )
+    url = fields.String(
+        required=True,
+        metadata={"description": "Permalink to the claim on the service's page (`<PUBLIC_URL>/?claim=...`)."},
+    )
+    reviewBody = fields.String(
+        required=True, metadata={"description": "What the verdict rests on, in one paragraph."}
+    )
+
+
+FEEDBACK_LABELS = ("supports", "contradicts", "neither")
+
+
+class FeedbackRequestSchema(ma.Schema):
+    """`POST /feedback` body: a reviewer's judgement of one passage for one claim."""
+
+    claim = fields.String(
+        required=True,
+        metadata={
+            "description": "The claim the passage was judged for (non-blank; at most MAX_CLAIM_LENGTH).",
+            "maxLength": DefaultConfig.MAX_CLAIM_LENGTH,
+            "pattern": NON_BLANK,
+        },
+    )
+    passage_id = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "A passage of the served snapshot, as a /verify answer lists it."},
+    )
+    label = fields.String(
+        required=True,
+        validate=validate.OneOf(FEEDBACK_LABELS),
+        metadata={"description": "What the passage does for the claim.", "enum": list(FEEDBACK_LABELS)},
+    )
+    note = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=2000),
+        metadata={"description": "Free text, e.g. why (at most 2000 characters)."},
+    )
+    reviewer = fields.String(
+        allow_none=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "Who judged it (a name or handle; optional)."},
+    )
+
+    @validates("claim")
+    def check_claim(self, value: str, **_: Any) -> None:
+        ClaimOptionsSchema().check_claim(value)
+
+
+class FeedbackRecordSchema(ma.Schema):
+    """`POST /feedback` answer: the judgement as stored."""
+
+    id = fields.Integer(required=True)
+    created_at = fields.String(
+        required=True, metadata={"format": "date-time", "description": "When it was recorded (UTC)."}
+    )
+    claim = fields.String(required=True)
+    passage_id = fields.String(required=True, metadata={"description": PASSAGE_ID})
+    document_id = fields.String(required=True, metadata={"description": DOCUMENT_ID})
+    sentence_index = fields.Integer(required=True, metadata={"description": SENTENCE_INDEX})
+    passage = fields.String(
+        required=True, metadata={"description": "The passage's text, kept with the judgement."}
+    )
+    label = fields.String(required=True, metadata={"enum": list(FEEDBACK_LABELS)})
+    note = fields.String(required=True, allow_none=True)
+    reviewer = fields.String(required=True, allow_none=True)
+    snapshot = fields.String(
+        required=True, metadata={"description": "The snapshot the passage was judged on."}
     )

@@ -46,6 +46,14 @@ def _eval(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     results = evaluate(model, Path(args.data_dir))
+    if args.feedback and Path(args.feedback).is_file():
+        # Reviewers' judgements exported by `python -m service.feedback export` (an extra row).
+        from stance.data import read_pairs
+        from stance.evaluate import evaluate_pairs
+
+        feedback = read_pairs(Path(args.feedback))
+        if feedback:
+            results.append(evaluate_pairs(model, feedback, "feedback"))
     print(f"model: {model.name}")
     print(f"{'file':<20} {'pairs':>6} {'accuracy':>9} {'macro_f1':>9}")
     for r in results:
@@ -74,11 +82,17 @@ def _eval(args: argparse.Namespace) -> int:
 def _probe(args: argparse.Namespace) -> int:
     from stance.context import ContextMode
     from stance.model import CrossEncoderStance
-    from stance.probe import read_probe, run_probe
+    from stance.probe import read_probe, run_probe, run_rule_probe
+    from stance.rule import Thresholds, read_rule
 
     model = CrossEncoderStance(args.model)
     rows = read_probe()
     print(f"model: {model.name}; {len(rows)} sample-corpus pairs")
+    rule = read_rule(args.model) or Thresholds()
+    result = run_rule_probe(model, rows, rule)
+    print(f"as served (both readings + the model's rule): accuracy={result.accuracy:.3f}")
+    for claim, gold, predicted in result.wrong:
+        print(f"    wrong: {claim!r}: gold {gold}, predicted {predicted}")
     for mode in ContextMode:
         result = run_probe(model, rows, mode)
         print(
@@ -107,6 +121,11 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=0.0,
         help="contrastive pairs (number/date swaps, negation) per epoch, as a share of the pairs",
+    )
+    p_train.add_argument(
+        "--train-word-embeddings",
+        action="store_true",
+        help="also train the word embeddings (frozen by default: faster, and keeps the vocabulary)",
     )
     p_train.add_argument("--precision", default="auto", choices=("auto", "bf16", "fp32"))
     p_train.add_argument(
@@ -158,6 +177,11 @@ def main(argv: list[str] | None = None) -> int:
     p_eval.add_argument("--model", default=DEFAULT_MODEL, help="model directory or model id")
     p_eval.add_argument("--json", default=None, help="also write the figures to this JSON file")
     p_eval.add_argument("--max-length", type=int, default=256)
+    p_eval.add_argument(
+        "--feedback",
+        default=None,
+        help="also score reviewers' judgements (service.feedback export), if present",
+    )
 
     p_ens = sub.add_parser(
         "ensemble", help="put trained models together as one ensemble directory (then calibrate it)"
@@ -224,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
             distractor_context=args.distractor_context,
             related_neutrals=args.related_neutrals,
             contrastive=args.contrastive,
+            freeze_word_embeddings=not args.train_word_embeddings,
             precision=args.precision,
         )
         try:

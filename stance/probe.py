@@ -12,6 +12,7 @@ from pathlib import Path
 
 from stance.context import ContextMode, build_premise
 from stance.model import StanceModel
+from stance.rule import Reading, Stance, Thresholds
 
 PROBE_FILE = Path(__file__).resolve().parent.parent / "data" / "stance_probe.jsonl"
 
@@ -60,3 +61,31 @@ def run_probe(model: StanceModel, rows: list[ProbeRow], mode: ContextMode) -> Pr
         else:
             wrong.append((row.claim, row.label, predicted))
     return ProbeResult(mode, correct / len(rows), gold_total / len(rows), wrong)
+
+
+def run_rule_probe(model: StanceModel, rows: list[ProbeRow], rule: Thresholds) -> ProbeResult:
+    """Score every row as the service does: both readings, then the rule's side (or neutral).
+
+    The relevance and contradiction similarity gates are left out: the probe's pairs are all
+    about the claim's event, and the gates need the embedder.
+    """
+    with_context = [(build_premise(r.passage, before=r.before), r.claim) for r in rows]
+    alone = [(r.passage.strip(), r.claim) for r in rows]
+    scores = model.predict(with_context + alone)
+    correct = 0
+    gold_total = 0.0
+    wrong = []
+    names = {Stance.SUPPORTS: "entailment", Stance.CONTRADICTS: "contradiction", None: "neutral"}
+    for i, row in enumerate(rows):
+        ctx, solo = scores[i], scores[len(rows) + i]
+        reading = Reading.combine(ctx, solo if with_context[i][0] != alone[i][0] else None)
+        stance, _ = rule.stance(reading, 1.0)
+        predicted = names[stance]
+        gold_total += {"entailment": reading.entailment, "contradiction": reading.contradiction}.get(
+            row.label, 1.0 - max(reading.entailment, reading.contradiction)
+        )
+        if predicted == row.label:
+            correct += 1
+        else:
+            wrong.append((row.claim, row.label, predicted))
+    return ProbeResult(ContextMode.PREVIOUS, correct / len(rows), gold_total / len(rows), wrong)

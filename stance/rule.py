@@ -45,6 +45,7 @@ CONFIG_KEYS: dict[str, str] = {
     "min_contradict_similarity": "MIN_CONTRADICT_SIMILARITY",
     "verdict_threshold": "VERDICT_THRESHOLD",
     "conflict_threshold": "CONFLICT_THRESHOLD",
+    "context_weight": "CONTEXT_WEIGHT",
 }
 
 
@@ -98,6 +99,10 @@ class Thresholds:
     min_contradict_similarity: float = 0.45
     verdict_threshold: float = 0.5
     conflict_threshold: float = 0.7
+    # How the two readings combine: None takes the stronger of each (e and c separately); a
+    # number w in 0..1 takes w * with-context + (1 - w) * alone, so one confused reading (a long
+    # double negation read with its neighbour) cannot carry a passage alone.
+    context_weight: float | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], fitted: Thresholds | None = None) -> Thresholds:
@@ -108,34 +113,45 @@ class Thresholds:
             value = config.get(CONFIG_KEYS[f.name])
             if value is not None:
                 changes[f.name] = int(value) if f.name == "candidates" else float(value)
+        weight = changes.get("context_weight")
+        if weight is not None and not 0.0 <= weight <= 1.0:
+            raise ValueError(f"CONTEXT_WEIGHT must be between 0 and 1, not {weight}")
         return replace(base, **changes)
+
+    def scores(self, r: Reading) -> tuple[float, float]:
+        """(e, c): the passage's entailment and contradiction, its two readings combined."""
+        if self.context_weight is None or r.with_context is None or r.alone is None:
+            return r.entailment, r.contradiction
+        w = self.context_weight
+        return (
+            w * r.with_context[0] + (1 - w) * r.alone[0],
+            w * r.with_context[2] + (1 - w) * r.alone[2],
+        )
 
     def stance(self, r: Reading, similarity: float) -> tuple[Stance | None, float]:
         """The passage's side and its stance score (None, 0.0 when it is neither)."""
-        if r.entailment >= self.support_threshold and r.entailment > r.contradiction:
-            return Stance.SUPPORTS, r.entailment
-        if (
-            r.contradiction >= self.contradict_threshold
-            and r.contradiction > r.entailment
-            and similarity >= self.min_contradict_similarity
-        ):
-            return Stance.CONTRADICTS, r.contradiction
+        e, c = self.scores(r)
+        if e >= self.support_threshold and e > c:
+            return Stance.SUPPORTS, e
+        if c >= self.contradict_threshold and c > e and similarity >= self.min_contradict_similarity:
+            return Stance.CONTRADICTS, c
         return None, 0.0
 
     def reason(self, r: Reading, similarity: float) -> str:
         """Why `stance` put the passage where it did, in words (for `"explain": true`)."""
-        e, c = f"e {r.entailment:.2f}", f"c {r.contradiction:.2f}"
+        ev, cv = self.scores(r)
+        e, c = f"e {ev:.2f}", f"c {cv:.2f}"
         stance, _ = self.stance(r, similarity)
         if stance is Stance.SUPPORTS:
             return f"supports: {e} >= {self.support_threshold:g} and > {c}"
         if stance is Stance.CONTRADICTS:
             return f"contradicts: {c} >= {self.contradict_threshold:g} and > {e}"
-        if r.contradiction >= self.contradict_threshold and r.contradiction > r.entailment:
+        if cv >= self.contradict_threshold and cv > ev:
             return (
                 f"left out: {c}, but similarity {similarity:.2f} < "
                 f"{self.min_contradict_similarity:g} (too far from the claim to contradict it)"
             )
-        if r.entailment >= self.support_threshold:
+        if ev >= self.support_threshold:
             return f"left out: {e}, but {c} is as strong"
         return f"left out, neutral: {e} < {self.support_threshold:g}, {c} < {self.contradict_threshold:g}"
 

@@ -1,5 +1,6 @@
-// claimwire's page: a client of GET /index and POST /verify. No framework, no external files.
-// Every text from the API goes into the page through textContent, never as HTML.
+// claimwire's page: a client of GET /index, POST /verify and POST /feedback. No framework, no
+// external files. Every text from the API goes into the page through textContent, never as HTML.
+// `/?claim=...` (the ClaimReview permalink) fills the claim box and verifies it on load.
 "use strict";
 
 (function () {
@@ -10,6 +11,14 @@
     not_enough_info: "Not enough information",
   };
   const UNKNOWN = "unknown";
+  const VOICES = { outlet: "Outlet's own", quote: "Quote", reported_speech: "Reported speech" };
+  const JUDGEMENTS = [
+    ["supports", "Supports"],
+    ["contradicts", "Contradicts"],
+    ["neither", "Neither"],
+  ];
+  const TOKEN_KEY = "claimwire.feedbackToken"; // kept for this browser tab only (sessionStorage)
+  let answeredClaim = null; // the claim of the answer on screen, which feedback is about
 
   const $ = (id) => document.getElementById(id);
 
@@ -152,6 +161,7 @@
 
   function render(result) {
     $("error").hidden = true;
+    answeredClaim = result.claim;
     const card = $("verdict-card");
     card.className = "verdict-card verdict-" + result.verdict;
     $("verdict").textContent = VERDICTS[result.verdict] || result.verdict;
@@ -164,16 +174,21 @@
     $("answered-by").textContent =
       "Snapshot " + index.snapshot + " (" + index.passages + " passages) · embedding " + models.embedding +
       " · stance " + models.stance;
-    fill("supporting", result.supporting || [], "No supporting passage found.");
-    fill("contradicting", result.contradicting || [], "No contradicting passage found.");
+    const sources = result.independent_sources || {};
+    fill("supporting", result.supporting || [], "No supporting passage found.", sources.supporting);
+    fill("contradicting", result.contradicting || [], "No contradicting passage found.", sources.contradicting);
     $("result").hidden = false;
     $("verdict-heading").focus();
   }
 
-  function fill(side, evidence, empty) {
+  function fill(side, evidence, empty, independent) {
     const list = $(side);
     list.replaceChildren();
     $(side + "-count").textContent = String(evidence.length);
+    $(side + "-count").title =
+      typeof independent === "number"
+        ? independent + " independent source" + (independent === 1 ? "" : "s") + " (copies and relays counted once)"
+        : "";
     if (!evidence.length) {
       list.append(el("li", "empty", empty));
       return;
@@ -212,6 +227,7 @@
       meta("Stance score", score(item.stance_score), "stance-score"),
     );
     li.append(dl);
+    li.append(provenance(item));
 
     const source = el("p", "source");
     if (item.title) {
@@ -227,7 +243,122 @@
     ref.title = "passage " + item.passage_id + " · sentence_index " + item.sentence_index + " (0-based)";
     source.append(ref);
     li.append(source);
+    li.append(feedbackBox(item));
     return li;
+  }
+
+  // --- evidence a fact-checker can trust: voice, relays, copies, mismatches ---------------------
+
+  function provenance(item) {
+    const box = el("div", "provenance");
+    const attribution = item.attribution || {};
+    if (attribution.kind) {
+      const voice = VOICES[attribution.kind] || attribution.kind;
+      const speaker = attribution.speaker ? ": " + attribution.speaker : "";
+      box.append(el("p", "voice voice-" + attribution.kind, "Voice · " + voice + speaker));
+    }
+    if (item.source) box.append(el("p", "origin", "Counted as · " + item.source));
+    if (item.relays && item.relays.length) box.append(el("p", "relays", "Relays · " + item.relays.join(", ")));
+    if (item.also_in && item.also_in.length) {
+      const where = item.also_in.map((c) => (c.outlet || UNKNOWN) + " (" + c.document_id + ")");
+      box.append(el("p", "also-in", "Also in · " + where.join(", ")));
+    }
+    (item.mismatches || []).forEach((m) => {
+      box.append(el("p", "mismatch", "Mismatch (" + m.kind + ") · claim " + m.claim + ", passage " + m.passage));
+    });
+    return box;
+  }
+
+  // --- reviewer feedback: one button per passage, POST /feedback with the reviewer's token --------
+
+  function feedbackBox(item) {
+    const box = el("div", "feedback");
+    const toggle = el("button", "secondary feedback-toggle", "Judge this passage");
+    toggle.type = "button";
+    toggle.setAttribute("aria-expanded", "false");
+    const form = el("form", "feedback-form");
+    form.hidden = true;
+    const id = "fb-" + item.passage_id;
+    toggle.setAttribute("aria-controls", id);
+    form.id = id;
+
+    const choices = el("fieldset", "feedback-choices");
+    choices.append(el("legend", null, "For this claim the passage…"));
+    JUDGEMENTS.forEach(([value, label]) => {
+      const wrap = el("label", "check");
+      const input = el("input");
+      input.type = "radio";
+      input.name = id + "-label";
+      input.value = value;
+      input.required = true;
+      input.checked = value === item.stance; // the service's reading, for the reviewer to confirm or change
+      wrap.append(input, el("span", null, label));
+      choices.append(wrap);
+    });
+    const note = el("input", "feedback-note");
+    note.type = "text";
+    note.maxLength = 2000;
+    note.placeholder = "Note (optional)";
+    note.setAttribute("aria-label", "Note (optional)");
+    const token = el("input", "feedback-token");
+    token.type = "password";
+    token.autocomplete = "off";
+    token.placeholder = "Reviewer token";
+    token.setAttribute("aria-label", "Reviewer token");
+    token.value = window.sessionStorage.getItem(TOKEN_KEY) || "";
+    const send = el("button", "primary feedback-send", "Send judgement");
+    send.type = "submit";
+    const status = el("p", "feedback-status");
+    status.setAttribute("role", "status");
+    form.append(choices, note, token, send, status);
+
+    toggle.addEventListener("click", () => {
+      form.hidden = !form.hidden;
+      toggle.setAttribute("aria-expanded", String(!form.hidden));
+      if (!form.hidden) form.querySelector("input").focus();
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const chosen = form.querySelector('input[type="radio"]:checked');
+      sendFeedback(item, chosen ? chosen.value : null, note.value, token.value, status, send);
+    });
+    box.append(toggle, form);
+    return box;
+  }
+
+  async function sendFeedback(item, label, note, token, status, button) {
+    if (!label) {
+      status.textContent = "Choose supports, contradicts or neither.";
+      return;
+    }
+    if (!token) {
+      status.textContent = "Enter the reviewer token (ask whoever runs this service).";
+      return;
+    }
+    window.sessionStorage.setItem(TOKEN_KEY, token);
+    const body = { claim: answeredClaim, passage_id: item.passage_id, label: label };
+    if (note.trim()) body.note = note.trim();
+    button.disabled = true;
+    status.textContent = "Sending…";
+    try {
+      const response = await fetch("/feedback", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json", Authorization: "Bearer " + token },
+        body: JSON.stringify(body),
+      });
+      const answer = await response.json().catch(() => ({}));
+      if (response.ok) {
+        status.textContent = "Recorded (#" + answer.id + "): " + answer.label + ".";
+      } else {
+        if (response.status === 401) window.sessionStorage.removeItem(TOKEN_KEY);
+        const fields = answer.errors ? " " + Object.values(answer.errors).flat().join(" ") : "";
+        status.textContent = (answer.title || response.statusText) + ": " + (answer.detail || "") + fields;
+      }
+    } catch (error) {
+      status.textContent = "The service cannot be reached; try again.";
+    } finally {
+      button.disabled = false;
+    }
   }
 
   // --- wiring -----------------------------------------------------------------------------------
@@ -246,6 +377,12 @@
       }
     });
     loadIndex();
+    // A permalink (`/?claim=...`, as in ClaimReview answers) verifies its claim straight away.
+    const linked = new URLSearchParams(window.location.search).get("claim");
+    if (linked && linked.trim()) {
+      $("claim").value = linked;
+      form.requestSubmit();
+    }
   }
 
   if (document.readyState === "loading") {

@@ -67,6 +67,7 @@ def test_no_route_reads_arbitrary_paths(app: Flask) -> None:
         "/openapi.yaml",
         "/documents",
         "/documents/<path:document_id>",
+        "/feedback",  # reviewer judgements (bearer token); reads no path either
         "/",  # the page; each of its static files has its own route, none reads a path
         "/static/page.css",
         "/static/page.js",

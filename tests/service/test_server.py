@@ -19,6 +19,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+FEEDBACK_TOKEN = "live-reviewer-token"
 
 pytestmark = pytest.mark.slow
 
@@ -52,6 +53,8 @@ def server(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         "TORCH_THREADS": "1",
         "HF_HUB_OFFLINE": "1",
         "CLAIMWIRE_INDEX_DIR": str(sample_index),
+        "CLAIMWIRE_FEEDBACK_TOKEN": FEEDBACK_TOKEN,
+        "CLAIMWIRE_FEEDBACK_DB": str(tmp_path_factory.mktemp("feedback") / "feedback.sqlite3"),
     }
     log = tmp_path_factory.mktemp("server") / "gunicorn.log"
     with log.open("wb") as out:
@@ -101,16 +104,24 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 def test_generated_client_gets_typed_results(server: str, generated: Any) -> None:
-    from claimwire_client import Client
+    from claimwire_client import AuthenticatedClient, Client
+    from claimwire_client.api.feedback import post_feedback
     from claimwire_client.api.health import get_health, get_ready
     from claimwire_client.api.index import get_index
     from claimwire_client.api.verify import post_verify, post_verify_batch
     from claimwire_client.models import (
+        AlsoIn,
+        Attribution,
         BatchRequest,
         BatchResponse,
         Evidence,
+        Explained,
+        FeedbackRecord,
+        FeedbackRequest,
+        FeedbackRequestLabel,
         Health,
         IndexInfo,
+        Mismatch,
         Problem,
         VerifyRequest,
         VerifyResponse,
@@ -132,6 +143,44 @@ def test_generated_client_gets_typed_results(server: str, generated: Any) -> Non
         assert isinstance(evidence, Evidence)
         assert evidence.date is None or isinstance(evidence.date, dt.date)
         assert evidence.outlet is None or isinstance(evidence.outlet, str)
+        # the evidence fields (issue 14), read through the generated client
+        assert isinstance(evidence.attribution, Attribution)
+        assert evidence.attribution.kind.value in {"outlet", "quote", "reported_speech"}
+        assert all(isinstance(r, str) for r in evidence.relays)
+        assert all(isinstance(c, AlsoIn) for c in evidence.also_in)
+        assert all(isinstance(m, Mismatch) for m in evidence.mismatches)
+        assert evidence.source is None or isinstance(evidence.source, str)
+        if evidence.outlet == "TROIB News":
+            assert evidence.relays[0] == "RT"
+    sides = result.independent_sources
+    assert isinstance(sides.supporting, int) and isinstance(sides.contradicting, int)
+    assert sides.supporting <= len(result.supporting) and sides.contradicting <= len(result.contradicting)
+
+    talks = post_verify.sync(
+        client=client, body=VerifyRequest(claim="The talks lasted two hours", explain=True)
+    )
+    assert isinstance(talks, VerifyResponse) and talks.explanation
+    (thirty,) = [e for e in talks.explanation if "for 30 minutes" in e.text]
+    assert isinstance(thirty, Explained)
+    assert [(m.kind.value, m.claim, m.passage) for m in thirty.mismatches] == [
+        ("unit", "two hours", "30 minutes")
+    ]
+    assert thirty.attribution.kind.value == "quote" and "Kim Yong-hyun" in (thirty.attribution.speaker or "")
+
+    reviewer = AuthenticatedClient(base_url=server, token=FEEDBACK_TOKEN, timeout=60)
+    judged = post_feedback.sync(
+        client=reviewer,
+        body=FeedbackRequest(
+            claim=claim, passage_id=thirty.passage_id, label=FeedbackRequestLabel.CONTRADICTS
+        ),
+    )
+    assert isinstance(judged, FeedbackRecord), judged
+    assert judged.passage_id == thirty.passage_id and judged.label.value == "contradicts" and judged.id >= 1
+    refused = post_feedback.sync(
+        client=reviewer,
+        body=FeedbackRequest(claim=claim, passage_id="nope", label=FeedbackRequestLabel.NEITHER),
+    )
+    assert isinstance(refused, Problem) and refused.status == 422 and "passage_id" in refused.errors.to_dict()
 
     batch = post_verify_batch.sync(client=client, body=BatchRequest(claims=[claim, "Seoul hosted Umerov"]))
     assert isinstance(batch, BatchResponse)

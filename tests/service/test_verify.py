@@ -16,6 +16,7 @@ def test_verify_response_shape(client: FlaskClient) -> None:
         "supporting",
         "contradicting",
         "outlets",
+        "independent_sources",
         "index",
         "models",
     }
@@ -27,6 +28,7 @@ def test_verify_response_shape(client: FlaskClient) -> None:
     assert set(evidence) == {
         "passage_id", "document_id", "sentence_index", "text", "outlet", "date", "title", "url",
         "similarity", "stance", "stance_score", "context",
+        "also_in", "relays", "attribution", "mismatches", "source",
     }  # fmt: skip
     assert evidence["outlet"] is None
     assert evidence["date"] == "2024-11-28"

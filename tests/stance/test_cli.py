@@ -43,6 +43,7 @@ def test_eval_prints_per_file_figures_and_the_summary_line(tmp_path: Path) -> No
     assert out.returncode == 0, out.stderr[-2000:]
     lines = out.stdout.strip().splitlines()
     assert lines[-1].startswith("stance_eval snli_test=") and " mnli_mismatched=" in lines[-1]
+    assert " news_test=" in lines[-1]  # the project's news set is always scored
     figures = json.loads((tmp_path / "r.json").read_text())
     assert figures["snli_test"]["pairs"] == 3
     assert figures["snli_test"]["accuracy"] >= 2 / 3
