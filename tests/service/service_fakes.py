@@ -164,6 +164,9 @@ def fake_config(index_dir: Path, **overrides: Any) -> dict[str, Any]:
         "INDEX_DIR": str(index_dir),
         "EMBEDDER": FakeEmbedder(),
         "STANCE": FakeStance(),
+        # a name with no rule.json beside it: the wiring tests run on `Thresholds()`' defaults,
+        # not on the rule fitted for the shipped model
+        "STANCE_MODEL": "fake-stance",
         "SNAPSHOT_LOADER": FakeSnapshotLoader(),
         "RELOAD_THREAD": False,
         "RELOAD_INTERVAL": 0.05,

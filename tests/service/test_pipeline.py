@@ -181,3 +181,15 @@ def test_a_passage_that_only_borrows_its_listed_previous_sentence_is_left_out() 
     assert [e.passage_id for e in result.supporting] == ["doc1:0", "doc1:2"]
     assert result.borrowed == {"doc1:1"}
     assert result.verdict is Verdict.SUPPORTED
+
+
+def test_a_rule_without_context_weight_reads_each_passage_once_alone() -> None:
+    claim = "The ministry ordered buses"
+    second = replace(
+        passage(1, "They cost 40 million."), passage_id="doc1:1", sentence_index=1, context_before="Intro."
+    )
+    model = ScriptedStance({("They cost 40 million.", claim): (0.2, 0.7, 0.1)})
+    (r,) = read_stance(claim, [SearchHit(second, 0.6, 0.6, None, None)], model, with_context=False)
+    assert model.calls == [[("They cost 40 million.", claim)]]
+    assert (r.with_context, r.alone) == (None, (0.2, 0.7, 0.1))
+    assert replace(T, context_weight=0.0).scores(r) == (0.2, 0.1)

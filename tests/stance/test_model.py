@@ -130,17 +130,15 @@ def test_propellant_reports_support_the_claim(
 
 
 @PROPELLANT_REPORTS
-def test_context_raises_entailment_for_sentences_that_lean_on_their_neighbours(
+def test_propellant_reports_entail_the_claim_read_alone(
     stance_model: CrossEncoderStance, passage: str, before: str
 ) -> None:
-    claim = "Ukraine requested 155mm propellant charges"
-    alone, with_context = stance_model.predict(
-        [(passage, claim), (build_premise(passage, before=before, mode=ContextMode.PREVIOUS), claim)]
-    )
-    assert with_context.entailment > alone.entailment + 0.1, (alone, with_context)
+    # The rule fitted on news dev reads passages alone (context_weight 0): the news-trained model
+    # no longer needs "the delegation" spelled out by the previous sentence for these two.
+    (s,) = stance_model.predict([(passage, "Ukraine requested 155mm propellant charges")])
+    assert s.entailment > max(s.neutral, s.contradiction), s
 
 
-@pytest.mark.xfail(strict=True, reason="known weakness (model card): neutral still outscores entailment")
 @PROPELLANT_REPORTS
 def test_propellant_reports_entail_the_claim_outright(
     stance_model: CrossEncoderStance, passage: str, before: str
@@ -188,7 +186,8 @@ def test_an_ensemble_of_one_model_twice_reads_as_that_model(
     for one, both in zip(stance_model.predict(pairs), ensemble.predict(pairs), strict=True):
         assert both.entailment == pytest.approx(one.entailment, abs=1e-5)
         assert both.contradiction == pytest.approx(one.contradiction, abs=1e-5)
-    assert holdout_split(out) == (2000, 13)
+    recipe = json.loads((SHIPPED_MODEL / "training.json").read_text())["recipe"]
+    assert holdout_split(out) == (recipe["holdout_size"], recipe["holdout_seed"])
 
 
 def test_ensemble_members_must_share_their_hold_out(tmp_path: Path) -> None:
