@@ -1,7 +1,9 @@
 """claimwire's HTTP service: `create_app()` builds a Flask app that verifies claims.
 
-Endpoints: `POST /verify`, `POST /verify/batch`, `GET /health`, `GET /ready`, `GET /index`,
-`POST /admin/reload` (bearer token; see `service.security`), `GET /openapi.yaml` (the contract;
+Endpoints: `POST /verify` (`Accept: application/ld+json` for ClaimReview), `POST /verify/batch`,
+`GET /health`, `GET /ready`, `GET /index`, `POST /documents`, `GET|DELETE /documents/{id}`,
+`POST /feedback`, `POST /admin/reload` (writes need a bearer token; see `service.security`),
+`GET /` (the page, `service/static/`), `GET /openapi.yaml` (the contract;
 `openapi.yaml` at the repository root is generated from the same schemas by
 `python -m service.openapi openapi.yaml`).
 
