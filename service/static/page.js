@@ -94,7 +94,7 @@
   // --- verify -----------------------------------------------------------------------------------
 
   function request() {
-    const body = { claim: $("claim").value };
+    const body = { claim: $("claim").value, explain: true };
     const topK = Number.parseInt($("top-k").value, 10);
     if (Number.isFinite(topK)) body.top_k = topK;
     const outlets = selectedOutlets();
@@ -177,8 +177,25 @@
     const sources = result.independent_sources || {};
     fill("supporting", result.supporting || [], "No supporting passage found.", sources.supporting);
     fill("contradicting", result.contradicting || [], "No contradicting passage found.", sources.contradicting);
+    explainRows(result.explanation || []);
     $("result").hidden = false;
     $("verdict-heading").focus();
+  }
+
+  function explainRows(entries) {
+    const rows = $("explain-rows");
+    rows.replaceChildren();
+    entries.forEach((entry) => {
+      const row = el("tr", "decision-" + entry.decision);
+      row.append(
+        el("td", "explain-text", entry.text),
+        el("td", null, entry.outlet || "unknown"),
+        el("td", null, score(entry.similarity)),
+        el("td", null, entry.decision.replace("_", " ")),
+        el("td", "explain-reason", entry.reason),
+      );
+      rows.append(row);
+    });
   }
 
   function fill(side, evidence, empty, independent) {

@@ -270,6 +270,17 @@ def test_a_fact_checker_verifies_the_cheongung_claim_in_a_real_browser(
     assert right["x"] > left["x"] + left["width"] - 1 and abs(right["y"] - left["y"]) < 2
     screenshot(driver, VAR / "page.png", 1280)
 
+    # "Why": every candidate the model read and the rule's reason, behind a disclosure (keyboard).
+    explained = httpx.post(
+        f"{live.url}/verify", json={"claim": CLAIM, "top_k": 5, "explain": True}, timeout=240
+    ).json()["explanation"]
+    driver.find_element(By.CSS_SELECTOR, "#explain summary").send_keys(Keys.ENTER)
+    assert driver.find_element(By.ID, "explain").get_attribute("open") is not None
+    rows = driver.find_elements(By.CSS_SELECTOR, "#explain-rows tr")
+    assert len(rows) == len(explained) > 0
+    for row, entry in zip(rows, explained, strict=True):
+        assert entry["reason"] in row.text and entry["decision"].replace("_", " ") in row.text
+
     # A phone-width screen: one column, nothing wider than the screen.
     driver.set_window_size(390, 900)
     assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
