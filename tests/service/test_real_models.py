@@ -64,8 +64,9 @@ def test_a_not_yet_sentence_never_supports_the_claim_that_it_happened(real_clien
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known weakness (models/stance-minilm-l6-nli/README.md): the full conflict needs the "
-    "Korea Herald denial in contradicting, which the shipped model reads at c 0.38 < 0.45",
+    reason="known weakness (models/stance-minilm-l6-nli/README.md): the Korea Herald denial is in "
+    "contradicting, but at c 0.35-0.44, under the fitted CONFLICT_THRESHOLD 0.6, so the supporting "
+    "side (0.77) wins the verdict",
 )
 def test_cheongung_claim_is_conflicting(real_client: FlaskClient) -> None:
     body = verify(real_client, CHEONGUNG_SHORT)
@@ -83,12 +84,6 @@ def test_reports_of_the_visit_itself_do_not_contradict(real_client: FlaskClient)
     assert not any(t.startswith("Amid these developments") for t in texts), texts
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known weakness (models/stance-minilm-l6-nli/README.md): the shipped model reads the "
-    "minister's denial as neutral 0.54 / contradiction 0.38 against this claim, under the fitted "
-    "CONTRADICT_THRESHOLD 0.45 (it does keep it out of supporting)",
-)
 def test_cheongung_denial_from_the_korea_herald_contradicts(real_client: FlaskClient) -> None:
     body = verify(real_client, CHEONGUNG_SHORT)
     herald = [e for e in body["contradicting"] if e["outlet"] == "The Korea Herald"]

@@ -133,8 +133,8 @@ def test_propellant_reports_support_the_claim(
 def test_propellant_reports_entail_the_claim_read_alone(
     stance_model: CrossEncoderStance, passage: str, before: str
 ) -> None:
-    # The rule fitted on news dev reads passages alone (context_weight 0): the news-trained model
-    # no longer needs "the delegation" spelled out by the previous sentence for these two.
+    # The rule fitted on news dev weighs the alone reading most (context_weight 0.25): the
+    # news-trained model no longer needs "the delegation" spelled out by the previous sentence.
     (s,) = stance_model.predict([(passage, "Ukraine requested 155mm propellant charges")])
     assert s.entailment > max(s.neutral, s.contradiction), s
 
