@@ -6,8 +6,9 @@ delegation") and *alone* (a self-contained denial reads more clearly without a n
 first sentence the two readings are the same. Support and contradiction are judged on the same
 two readings:
 
-    e = max(entailment with context, entailment alone)
-    c = max(contradiction with context, contradiction alone)
+    e = w * entailment with context + (1 - w) * entailment alone      (w = context_weight)
+    c = w * contradiction with context + (1 - w) * contradiction alone
+    (context_weight unset: e and c are the stronger of the two readings)
     supports     when e >= support_threshold and e > c
     contradicts  when c >= contradict_threshold and c > e and similarity >= min_contradict_similarity
     otherwise    neither (left out)
