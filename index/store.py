@@ -457,6 +457,13 @@ class Snapshot:
         self._embedder = embedder
         self._config = config
         self._by_id = {p.passage_id: p for p in self.passages}
+        # whole documents in article order, built once per snapshot (a request reads them by id)
+        by_document: dict[str, list[Passage]] = {}
+        for p in self.passages:
+            by_document.setdefault(p.document_id, []).append(p)
+        self._by_document = {
+            d: tuple(sorted(ps, key=lambda p: p.sentence_index)) for d, ps in by_document.items()
+        }
 
     @property
     def id(self) -> str:
@@ -471,6 +478,10 @@ class Snapshot:
     def get(self, passage_id: str) -> Passage | None:
         """The passage with this id, or None."""
         return self._by_id.get(passage_id)
+
+    def document(self, document_id: str) -> tuple[Passage, ...]:
+        """The passages of one document in `sentence_index` order (empty when it is not here)."""
+        return self._by_document.get(document_id, ())
 
     @classmethod
     def load(

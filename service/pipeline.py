@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
-from evidence import Attribution, Mismatch, SideStudy, Study, corroborated_confidence, group_documents
+from evidence import Attribution, Mismatch, SideStudy, Study, corroborated_confidence
 from index import Passage, SearchFilters, SearchHit
 from stance.context import build_premise
 from stance.model import StanceModel
@@ -432,11 +432,10 @@ def verify(
 
 
 @runtime_checkable
-class _HoldsPassages(Protocol):
-    """A snapshot that exposes every passage (`index.Snapshot`), so whole documents can be read."""
+class _HoldsDocuments(Protocol):
+    """A snapshot that reads whole documents by id (`index.Snapshot.document`)."""
 
-    @property
-    def passages(self) -> Sequence[Passage]: ...
+    def document(self, document_id: str) -> Sequence[Passage]: ...
 
 
 @runtime_checkable
@@ -446,11 +445,10 @@ class _HasManifest(Protocol):
 
 
 def _documents(snapshot: SearchIndex, hits: Sequence[SearchHit]) -> dict[str, list[Passage]] | None:
-    """Every passage of the documents the hits come from (one pass over the snapshot), or None."""
-    if not isinstance(snapshot, _HoldsPassages):
+    """Every passage of the documents the hits come from (the snapshot's own index), or None."""
+    if not isinstance(snapshot, _HoldsDocuments):
         return None  # the study then reads the hits' own passages
-    found = group_documents(snapshot.passages, {h.passage.document_id for h in hits})
-    return {k: [p for p in v if isinstance(p, Passage)] for k, v in found.items()}
+    return {d: list(snapshot.document(d)) for d in {h.passage.document_id for h in hits}}
 
 
 def _index_outlets(snapshot: SearchIndex) -> list[str]:

@@ -140,7 +140,11 @@ class StoredDocument(MethodView):
     def get(self, document_id: str) -> dict[str, Any]:
         """A document as the served snapshot holds it: metadata and passages in order."""
         loaded = loaded_or_503()
-        passages = document_passages(getattr(loaded.snapshot, "passages", ()), document_id)
+        snapshot = loaded.snapshot
+        if hasattr(snapshot, "document"):  # index.Snapshot: built once at load
+            passages = list(snapshot.document(document_id))
+        else:
+            passages = document_passages(getattr(snapshot, "passages", ()), document_id)
         if not passages:
             raise ApiError(404, f"No document {document_id!r} in snapshot {loaded.snapshot.id}.")
         first = passages[0]
