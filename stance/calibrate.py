@@ -143,9 +143,9 @@ def calibrate_on_news(model_dir: Path, split: str = "dev") -> dict[str, Any]:
     The label mix and wording of news claims differ from the NLI training mix, so the offsets
     are fitted on news dev pairs instead of derived from training frequencies.
     """
-    from stance.evaluate import news_pairs
+    from stance.news import split_pairs
 
-    pairs = news_pairs(split)
+    pairs = split_pairs(split)
     if not pairs:
         raise ValueError(f"no data/nli-news pairs in split {split!r}")
     model = CrossEncoderStance(model_dir, temperature=1.0, logit_bias={})

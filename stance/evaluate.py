@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from stance.data import LABEL_IDS, LABELS, Pair, eval_files, read_pairs
 from stance.model import CrossEncoderStance
+from stance.news import split_pairs
 
 
 @dataclass(frozen=True)
@@ -58,13 +59,6 @@ def evaluate_pairs(model: CrossEncoderStance, pairs: Sequence[Pair], name: str) 
     )
 
 
-def news_pairs(split: str) -> list[Pair]:
-    """The labelled pairs of one split of the project's news set (`data/nli-news`)."""
-    from stance.news import event_pairs, load_events
-
-    return [p.as_pair() for e in load_events() if e["split"] == split for p in event_pairs(e)]
-
-
 def evaluate(
     model: CrossEncoderStance, data_dir: Path, news: Sequence[str] = ("dev", "test")
 ) -> list[EvalResult]:
@@ -76,7 +70,7 @@ def evaluate(
     for name, path in tqdm(files, desc="eval-stance", unit="file"):
         results.append(evaluate_file(model, path, name))
     for split in news:
-        pairs = news_pairs(split)
+        pairs = split_pairs(split)
         if pairs:
             results.append(evaluate_pairs(model, pairs, f"news_{split}"))
     return results

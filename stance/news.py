@@ -211,6 +211,11 @@ def event_pairs(event: dict[str, object]) -> list[NewsPair]:
     return out
 
 
+def split_pairs(split: str, directory: Path = EVENTS_DIR) -> list[Pair]:
+    """The labelled pairs of one split, as NLI pairs (training, evaluation, calibration)."""
+    return [p.as_pair() for e in load_events(directory) if e["split"] == split for p in event_pairs(e)]
+
+
 def event_claims(event: dict[str, object]) -> list[NewsClaim]:
     """Each claim of one event with its gold verdict and evidence sentences."""
     out: list[NewsClaim] = []

@@ -78,10 +78,9 @@ def read_sources(sources: Sequence[str]) -> list[Pair]:
     for spec in sources:
         source, _, count = spec.partition("@")
         if source.startswith("nli-news:"):
-            from stance.news import event_pairs, load_events
+            from stance.news import split_pairs
 
-            split = source.partition(":")[2]
-            got = [p.as_pair() for e in load_events() if e["split"] == split for p in event_pairs(e)]
+            got = split_pairs(source.partition(":")[2])
         else:
             got = read_pairs(Path(source))
         if count:
