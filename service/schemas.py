@@ -325,6 +325,27 @@ class ModelsSchema(ma.Schema):
     stance = fields.String(required=True)
 
 
+class PrecisionSchema(ma.Schema):
+    """The number format each model runs in, chosen at start-up for this CPU (README "Speed")."""
+
+    embedding = fields.String(
+        required=True, validate=validate.OneOf(("bf16", "int8", "fp32")), metadata={"example": "bf16"}
+    )
+    stance = fields.String(
+        required=True, validate=validate.OneOf(("bf16", "int8", "fp32")), metadata={"example": "bf16"}
+    )
+    cpu_capability = fields.String(
+        required=True,
+        metadata={
+            "description": "The vector instructions torch uses here (AVX512, AVX2, ...).",
+            "example": "AVX2",
+        },
+    )
+    native_bf16 = fields.Boolean(
+        required=True, metadata={"description": "The CPU multiplies bf16 in hardware (AMX or AVX-512 BF16)."}
+    )
+
+
 class ProbabilitiesSchema(ma.Schema):
     entailment = fields.Float(required=True)
     neutral = fields.Float(required=True)
@@ -435,6 +456,7 @@ class IndexInfoSchema(ma.Schema):
     index_type = fields.String(required=True)
     corpus_checksum = fields.String(required=True)
     models = fields.Nested(ModelsSchema, required=True)
+    precision = fields.Nested(PrecisionSchema, required=True)
 
 
 DOCUMENTS_LIMIT = 100  # articles per POST /documents, unless the DOCUMENTS_LIMIT setting says otherwise

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from stance.precision import choose_precision
+from stance.precision import choose_precision, quantize_int8
 
 SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "models" / "stance-minilm-l6-nli"
 CALIBRATION_FILE = "calibration.json"
@@ -225,8 +225,11 @@ class CrossEncoderStance:
                 self._bias[self._columns[label]] = value
         self.max_length = max_length
         self.batch_size = batch_size
-        # bf16 where the CPU multiplies it natively, fp32 elsewhere; CLAIMWIRE_PRECISION forces one
-        self.precision = choose_precision(precision)
+        # bf16 where the CPU multiplies it natively, fp32 elsewhere (int8 moves too many labels:
+        # `index.precision`); CLAIMWIRE_PRECISION / CLAIMWIRE_STANCE_PRECISION force one
+        self.precision = choose_precision(precision, role="stance")
+        if self.precision == "int8":
+            self._members = [(tok, quantize_int8(model), order) for tok, model, order in self._members]
         self._name = local.name if local.is_dir() else source
         # Fast tokenizers are not safe to share between threads (gunicorn gthread workers).
         self._lock = threading.Lock()

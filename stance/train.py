@@ -266,7 +266,10 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
             ckpt_path,
         )
 
+    # Training runs in bf16 where the CPU has it, else fp32: int8 is an inference format only.
     precision = choose_precision(config.precision)
+    if precision == "int8":
+        precision = "fp32"
     print(describe(precision))
     started = time.monotonic()
     done_at_start = step
