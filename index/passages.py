@@ -1,8 +1,9 @@
-"""Sentence-level passages: pysbd segmentation, short-fragment filter, in-article dedupe."""
+"""Sentence-level passages: segmentation (plain ends, then pysbd), short-fragment filter, dedupe."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -20,14 +21,60 @@ def passage_id(document_id: str, sentence_index: int, text: str) -> str:
     return digest.hexdigest()[:20]
 
 
+# Words that end in a full stop without ending a sentence, lowercase ("Gen. Smith", "approx. 40").
+# fmt: off
+_ABBREVIATIONS = frozenset((
+    "mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "maj", "capt", "sgt", "cmdr", "adm",
+    "gov", "sen", "rep", "rev", "st", "mt", "ft", "jr", "sr", "inc", "ltd", "co", "corp", "no",
+    "nos", "vol", "fig", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+    "nov", "dec", "approx", "est", "vs", "etc", "al", "dept", "univ", "pres", "hon", "messrs",
+    "op", "art", "sec", "ch", "pp", "cf", "ca", "mln", "bn", "ave", "blvd", "rd", "cong", "assn",
+    "bros", "intl", "natl", "govt", "sq", "km", "mi", "lb", "oz", "min", "max", "nr", "viz", "seq",
+    "ibid",
+))
+# fmt: on
+# An unambiguous sentence end: a lowercase word of 3+ letters, a full stop, a space, a capital.
+_PLAIN_END = re.compile(r"(?<=\s)([a-z]{3,})\.\s+(?=[A-Z])")
+_ANY_END = re.compile(r"[.!?]")
+
+
 class Segmenter:
-    """pysbd English sentence splitter (one per build; not shared between threads)."""
+    """English sentence splitter: plain sentence ends split directly, the rest by pysbd.
+
+    pysbd gets abbreviations, initials, decimals and quotations right but costs about a
+    millisecond per sentence (a third of an index build's time on news text). Most sentence
+    ends are plain ("... the deal was signed. The minister ..."): those are cut first, outside
+    quotations, and pysbd only sees the pieces that still hold a full stop, question or
+    exclamation mark inside them. One per build; not shared between threads.
+    """
 
     def __init__(self) -> None:
         self._seg: Any = pysbd.Segmenter(language="en", clean=False)
 
     def split(self, paragraph: str) -> list[str]:
-        return [s.strip() for s in self._seg.segment(paragraph) if s.strip()]
+        pieces: list[str] = []
+        start = 0
+        for match in _PLAIN_END.finditer(paragraph):
+            if match.group(1) in _ABBREVIATIONS or _inside_quote(paragraph[start : match.start()]):
+                continue
+            pieces.append(paragraph[start : match.end(1) + 1])
+            start = match.end()
+        pieces.append(paragraph[start:])
+        sentences: list[str] = []
+        for piece in pieces:
+            piece = piece.strip()
+            if not piece:
+                continue
+            if _ANY_END.search(piece.rstrip(".!?\"”’')] ")):
+                sentences.extend(s.strip() for s in self._seg.segment(piece) if s.strip())
+            else:
+                sentences.append(piece)
+        return sentences
+
+
+def _inside_quote(text: str) -> bool:
+    """True when `text` leaves a quotation open (more “ than ”, or an odd number of ")."""
+    return text.count("“") > text.count("”") or text.count('"') % 2 == 1
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

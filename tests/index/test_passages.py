@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from index.articles import Article
 from index.config import IndexConfig
 from index.passages import Segmenter, article_passages, dedupe, passage_id
@@ -59,3 +61,33 @@ def test_unknown_metadata_stays_none_on_passages() -> None:
     article = _article("A sentence with no known metadata at all.")
     passages = article_passages(article, Segmenter(), IndexConfig())
     assert passages[0].outlet is None and passages[0].date is None and passages[0].title is None
+
+
+def test_plain_sentence_ends_are_cut_without_pysbd_and_the_rest_as_pysbd_does() -> None:
+    seg = Segmenter()
+    text = (
+        "The ministry signed the deal on Monday. Gen. Park said the U.S. side agreed. "
+        "“Talks went well. We expect more,” Kim said. The order covers 4.5 million rounds."
+    )
+    assert seg.split(text) == [
+        "The ministry signed the deal on Monday.",
+        "Gen. Park said the U.S. side agreed.",
+        "“Talks went well. We expect more,” Kim said.",  # a quotation stays whole, as pysbd keeps it
+        "The order covers 4.5 million rounds.",
+    ]
+
+
+def test_the_fast_path_splits_the_news_set_exactly_as_pysbd() -> None:
+    """Every article of data/nli-news (431 of them, quotes, titles, numbers) comes out as pysbd's."""
+    import json
+
+    import pysbd
+
+    reference = pysbd.Segmenter(language="en", clean=False)
+    seg = Segmenter()
+    events = sorted((Path(__file__).parents[2] / "data" / "nli-news" / "events").glob("*.json"))
+    assert len(events) >= 80
+    for path in events:
+        for article in json.loads(path.read_text(encoding="utf-8"))["articles"]:
+            text = " ".join(article["sentences"])
+            assert seg.split(text) == [s.strip() for s in reference.segment(text) if s.strip()], path.name
