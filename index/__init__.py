@@ -6,6 +6,11 @@ Build with `build_index` (or `python -m index build`), load the published snapsh
 `delete_documents` (`documents_from_records` or `documents_from_corpus` validate the input):
 each write publishes a derived snapshot and embeds only the passages it has not stored.
 
+Past one machine (docs/scale.md): `Snapshot.load(..., store=index.store.vector_store("milvus",
+uri=...))` searches the dense side in Milvus (`index.milvus`), and
+`index.distributed.build_index_ray` builds on Ray; neither Ray nor pymilvus is imported unless one
+of those is used.
+
 Errors: `SnapshotError` (cannot publish/load a snapshot), `CorpusError` (the corpus as a whole
 is unusable), `UnknownDocumentError` and `LastDocumentError` (a delete that names an unknown id,
 or would empty the index); single malformed inputs are reported in the `BuildReport`, not

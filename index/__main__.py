@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib.util
 import json
 import signal
 import sys
@@ -42,6 +43,18 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=DEFAULT_OUT, help="index root (default var/index)")
     build.add_argument("--model", default=DEFAULT_EMBEDDING_MODEL, help="embedding model path or id")
     build.add_argument("--no-progress", action="store_true", help="no progress bar")
+    build.add_argument(
+        "--ray",
+        action="store_true",
+        help="split and embed on Ray actors (the cluster at RAY_ADDRESS, else a local one); "
+        "needs claimwire[ray]",
+    )
+    build.add_argument(
+        "--ray-actors",
+        type=int,
+        metavar="N",
+        help="Ray actors, each loading the model once (default: one per CPU)",
+    )
 
     add = sub.add_parser(
         "add",
@@ -73,8 +86,21 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _build(args: argparse.Namespace) -> int:
-    embedder = load_embedder(args.model)
-    report = build_index(args.corpus, args.out, embedder, progress=not args.no_progress)
+    if args.ray_actors is not None and (not args.ray or args.ray_actors < 1):
+        print("error: --ray-actors takes a number >= 1, with --ray", file=sys.stderr)
+        return 2
+    if args.ray:
+        if importlib.util.find_spec("ray") is None:  # only the Ray build needs ray
+            print("error: --ray needs Ray: pip install 'claimwire[ray]'", file=sys.stderr)
+            return 2
+        from index.distributed import build_index_ray
+
+        report = build_index_ray(
+            args.corpus, args.out, args.model, actors=args.ray_actors, progress=not args.no_progress
+        )
+    else:
+        embedder = load_embedder(args.model)
+        report = build_index(args.corpus, args.out, embedder, progress=not args.no_progress)
     print(report.summary())
     return 0
 

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -47,22 +45,19 @@ from index.store import (
     FORMAT_VERSION,
     MANIFEST_FILE,
     PASSAGES_FILE,
-    SNAPSHOTS_DIR,
-    TMP_PREFIX,
     VECTORS_FILE,
+    RecordedModel,
     Snapshot,
     SnapshotManifest,
     _build_lock,
     _check_vectors,
     _clean_stale,
     _fsync_path,
-    _new_snapshot_id,
     _sha256,
     _write_json,
     _write_snapshot,
     current_snapshot_path,
-    prune,
-    publish,
+    stage_snapshot,
 )
 
 #: Why a posted article is refused, as the corpus loader words it (see `index.articles`).
@@ -289,17 +284,6 @@ def _read_base(root: Path) -> _Base:
     return _Base(path, manifest, passages, vectors)
 
 
-class _RecordedModel:
-    """The snapshot's embedding model as its manifest names it, for writes that embed nothing."""
-
-    def __init__(self, name: str, dimension: int) -> None:
-        self.name = name
-        self.dimension = dimension
-
-    def encode(self, texts: Sequence[str], *, progress: bool = False) -> npt.NDArray[np.float32]:
-        raise SnapshotError("a delete embeds nothing")  # never called: deletes write stored vectors
-
-
 def _content_checksum(passages: Sequence[Passage]) -> str:
     """sha256 of the passages as stored: a derived snapshot has no corpus bytes to hash."""
     digest = hashlib.sha256()
@@ -447,24 +431,17 @@ def _write(
 
         documents = len({p.document_id for p in passages})
         checksum = _content_checksum(passages)
-        snapshot_id = _new_snapshot_id(root, checksum)
-        tmp = root / f"{TMP_PREFIX}{snapshot_id}"
-        final = root / SNAPSHOTS_DIR / snapshot_id
-        tmp.mkdir()
-        try:
-            model = embedder or _RecordedModel(manifest.embedding_model, manifest.dimension)
-            corpus = Path(manifest.corpus or ".")  # replaced in the manifest by _record_change
+        # A delete embeds nothing: the manifest's model stands for the snapshot's (never called).
+        model = embedder or RecordedModel(manifest.embedding_model, manifest.dimension)
+        corpus = Path(manifest.corpus or ".")  # replaced in the manifest by _record_change
+
+        def write(tmp: Path, snapshot_id: str) -> None:
             _write_snapshot(
                 tmp, snapshot_id, passages, vectors, model, config, checksum, corpus, documents, []
             )
             _record_change(tmp, manifest, added, replaced, deletes, len(new_texts), reused)
-            os.rename(tmp, final)
-            _fsync_path(root / SNAPSHOTS_DIR)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        publish(root, snapshot_id)
-        prune(root, config.keep_snapshots)
+
+        snapshot_id, final, _ = stage_snapshot(root, checksum, write, config.keep_snapshots)
     return WriteReport(
         snapshot_id=snapshot_id,
         previous_id=manifest.snapshot_id,

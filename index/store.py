@@ -13,7 +13,15 @@ Layout of an index root::
       .tmp-<snapshot_id>/ a build in progress (removed by the next build if left by a crash)
       .build.lock         serialises builds into the same root
 
-A snapshot is immutable once published: readers never see half of one.
+A snapshot is immutable once published: readers never see half of one. Every way of making
+one (`build_index`, `index.ingest`'s writes, the Ray build in `index.distributed`) goes through
+`stage_snapshot`: written into `.tmp-<id>`, renamed into `snapshots/`, `current` swapped, old
+snapshots pruned.
+
+The dense side of a loaded snapshot is a `VectorStore`'s index: `FaissStore` (the default, the
+snapshot's own `vectors.faiss`) or `index.milvus.MilvusStore` (a Milvus collection per snapshot,
+made from `vectors.npy` on first load; `vector_store("milvus", uri=...)`). Either way the snapshot
+files are the source of truth and the answers are the same.
 """
 
 from __future__ import annotations
@@ -27,15 +35,15 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
-from index.articles import load_corpus
+from index.articles import Article, load_corpus
 from index.config import IndexConfig
 from index.embedding import Embedder
 from index.errors import CorpusError, SnapshotError
@@ -43,7 +51,7 @@ from index.lexical import LexicalIndex
 from index.passages import Segmenter, article_passages
 from index.schema import InputIssue, Passage, SearchFilters, SearchHit
 from index.search import rrf_fuse
-from index.vectors import HNSW, FaissIndex
+from index.vectors import HNSW, FaissIndex, VectorIndex
 
 FORMAT_VERSION = 1
 MANIFEST_FILE = "manifest.json"
@@ -278,6 +286,143 @@ def _check_vectors(vectors: npt.NDArray[np.float32], n: int, embedder: Embedder)
         raise SnapshotError(f"embedder {embedder.name!r} returned non-finite or non-float32 vectors")
 
 
+class RecordedModel:
+    """An embedding model known by name and dimension only: what a snapshot's manifest records.
+
+    For writes that embed nothing here (a delete; a Ray build, whose workers hold the model).
+    """
+
+    def __init__(self, name: str, dimension: int) -> None:
+        self.name = name
+        self.dimension = dimension
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> npt.NDArray[np.float32]:
+        raise SnapshotError(f"{self.name!r} is not loaded in this process; nothing can be embedded here")
+
+
+_Written = TypeVar("_Written")
+
+
+def stage_snapshot(
+    root: Path, checksum: str, write: Callable[[Path, str], _Written], keep: int
+) -> tuple[str, Path, _Written]:
+    """Write a new snapshot with `write(tmp, snapshot_id)` and publish it; the caller holds the lock.
+
+    The one publishing sequence of the library: a fresh id, `write` into `.tmp-<id>`, rename into
+    `snapshots/` (fsynced), swap `current`, prune to `keep`. Ctrl-C or an error inside removes the
+    half-written directory; kill -9 leaves it for the next build's `_clean_stale`. Returns the id,
+    the published directory and what `write` returned.
+    """
+    snapshot_id = _new_snapshot_id(root, checksum)
+    tmp = root / f"{TMP_PREFIX}{snapshot_id}"
+    final = root / SNAPSHOTS_DIR / snapshot_id
+    tmp.mkdir()
+    try:
+        written = write(tmp, snapshot_id)
+        (root / SNAPSHOTS_DIR).mkdir(exist_ok=True)
+        os.rename(tmp, final)
+        _fsync_path(root / SNAPSHOTS_DIR)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    publish(root, snapshot_id)
+    prune(root, keep)
+    return snapshot_id, final, written
+
+
+def split_articles(
+    articles: Sequence[Article], config: IndexConfig, segmenter: Segmenter | None = None
+) -> list[list[Passage]]:
+    """Each article's passages, in order (an empty list: nothing left after cleaning).
+
+    The one splitting step of a build, run in the building process or on Ray workers alike.
+    """
+    segmenter = segmenter or Segmenter()
+    return [article_passages(article, segmenter, config) for article in articles]
+
+
+@dataclass(frozen=True)
+class CorpusPassages:
+    """What a build indexes: the passages of every usable article, in corpus order."""
+
+    passages: list[Passage]
+    documents: int
+    issues: list[InputIssue]
+
+
+def collect_passages(
+    corpus: Path,
+    articles: Sequence[Article],
+    split: Sequence[Sequence[Passage]],
+    issues: Sequence[InputIssue],
+) -> CorpusPassages:
+    """Join the split articles; an article with no passage becomes an issue. `CorpusError` if none."""
+    found_issues = list(issues)
+    passages: list[Passage] = []
+    documents = 0
+    for article, found in zip(articles, split, strict=True):
+        if not found:
+            found_issues.append(
+                InputIssue(article.source, None, "empty article (no sentences left after cleaning)")
+            )
+            continue
+        documents += 1
+        passages.extend(found)
+    if not passages:
+        details = "".join(f"\n  - {issue}" for issue in found_issues)
+        raise CorpusError(f"no usable passages in {corpus}{details}")
+    return CorpusPassages(passages, documents, found_issues)
+
+
+def publish_build(
+    corpus: Path,
+    out_root: Path,
+    checksum: str,
+    found: CorpusPassages,
+    vectors: Callable[[], npt.NDArray[np.float32]],
+    model: Embedder,
+    config: IndexConfig,
+    *,
+    started: float,
+) -> BuildReport:
+    """Write and publish the snapshot of a build under the build lock; `vectors()` runs under it too.
+
+    `model` names the embedding model in the manifest (its name and dimension are checked against
+    the vectors). Shared by `build_index` and the Ray build, so both publish the same files.
+    """
+    out_root.mkdir(parents=True, exist_ok=True)
+    with _build_lock(out_root):
+        _clean_stale(out_root)
+        array = vectors()
+        _check_vectors(array, len(found.passages), model)
+
+        def write(tmp: Path, snapshot_id: str) -> str:
+            return _write_snapshot(
+                tmp,
+                snapshot_id,
+                found.passages,
+                array,
+                model,
+                config,
+                checksum,
+                corpus,
+                found.documents,
+                found.issues,
+            )
+
+        snapshot_id, final, index_type = stage_snapshot(out_root, checksum, write, config.keep_snapshots)
+    return BuildReport(
+        snapshot_id=snapshot_id,
+        path=final.resolve(),
+        documents=found.documents,
+        passages=len(found.passages),
+        skipped=found.issues,
+        index_type=index_type,
+        corpus=str(corpus),
+        seconds=time.monotonic() - started,
+    )
+
+
 def build_index(
     corpus: Path,
     out_root: Path,
@@ -290,70 +435,24 @@ def build_index(
 
     Malformed inputs are skipped and listed in the report. Raises `CorpusError` when nothing
     usable remains and `SnapshotError` when the snapshot cannot be written; in both cases the
-    previously published snapshot stays current and untouched.
+    previously published snapshot stays current and untouched. `index.distributed.build_index_ray`
+    is the same build with the splitting and embedding done by Ray workers.
     """
     started = time.monotonic()
     config = config or IndexConfig()
     corpus = Path(corpus)
-    out_root = Path(out_root)
     data = load_corpus(corpus)
-    issues = list(data.issues)
-    segmenter = Segmenter()
-    passages: list[Passage] = []
-    documents = 0
-    for article in data.articles:
-        found = article_passages(article, segmenter, config)
-        if not found:
-            issues.append(
-                InputIssue(article.source, None, "empty article (no sentences left after cleaning)")
-            )
-            continue
-        documents += 1
-        passages.extend(found)
-    if not passages:
-        details = "".join(f"\n  - {issue}" for issue in issues)
-        raise CorpusError(f"no usable passages in {corpus}{details}")
-
-    out_root.mkdir(parents=True, exist_ok=True)
-    with _build_lock(out_root):
-        _clean_stale(out_root)
-        vectors = embedder.encode([p.text for p in passages], progress=progress)
-        _check_vectors(vectors, len(passages), embedder)
-        snapshot_id = _new_snapshot_id(out_root, data.checksum)
-        tmp = out_root / f"{TMP_PREFIX}{snapshot_id}"
-        final = out_root / SNAPSHOTS_DIR / snapshot_id
-        tmp.mkdir()
-        try:
-            index_type = _write_snapshot(
-                tmp,
-                snapshot_id,
-                passages,
-                vectors,
-                embedder,
-                config,
-                data.checksum,
-                corpus,
-                documents,
-                issues,
-            )
-            (out_root / SNAPSHOTS_DIR).mkdir(exist_ok=True)
-            os.rename(tmp, final)
-            _fsync_path(out_root / SNAPSHOTS_DIR)
-        except BaseException:
-            # Ctrl-C or an error: leave no half snapshot; kill -9 leaves tmp for the next build.
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        publish(out_root, snapshot_id)
-        prune(out_root, config.keep_snapshots)
-    return BuildReport(
-        snapshot_id=snapshot_id,
-        path=final.resolve(),
-        documents=documents,
-        passages=len(passages),
-        skipped=issues,
-        index_type=index_type,
-        corpus=str(corpus),
-        seconds=time.monotonic() - started,
+    found = collect_passages(corpus, data.articles, split_articles(data.articles, config), data.issues)
+    texts = [p.text for p in found.passages]
+    return publish_build(
+        corpus,
+        Path(out_root),
+        data.checksum,
+        found,
+        lambda: embedder.encode(texts, progress=progress),
+        embedder,
+        config,
+        started=started,
     )
 
 
@@ -418,6 +517,97 @@ def _write_snapshot(
     return faiss_index.index_type
 
 
+# --- vector stores -----------------------------------------------------------------------
+
+
+@runtime_checkable
+class FilteringVectorIndex(VectorIndex, Protocol):
+    """A vector index that applies search filters itself (pushed down, not applied afterwards)."""
+
+    def search_filtered(
+        self, query: npt.NDArray[np.float32], k: int, filters: SearchFilters
+    ) -> list[tuple[int, float]]:
+        """Top k (row, inner product) among the rows whose passage matches `filters`, best first."""
+        ...
+
+
+class VectorStore(Protocol):
+    """Where a snapshot's dense side is searched: opened once per loaded snapshot.
+
+    `open` gets the snapshot's verified files (passages in row order, vectors as stored) and
+    returns the index searched for it. `maps_vectors`: the store keeps the vectors itself, so the
+    snapshot memory-maps `vectors.npy` (read only for the similarities of the hits) instead of
+    loading it.
+    """
+
+    name: str
+    maps_vectors: bool
+
+    def open(
+        self,
+        path: Path,
+        manifest: SnapshotManifest,
+        passages: Sequence[Passage],
+        vectors: npt.NDArray[np.float32],
+    ) -> VectorIndex: ...
+
+
+class FaissStore:
+    """The default store: the snapshot's own FAISS index file, loaded into the process."""
+
+    name = "faiss"
+    maps_vectors = False
+
+    def open(
+        self,
+        path: Path,
+        manifest: SnapshotManifest,
+        passages: Sequence[Passage],
+        vectors: npt.NDArray[np.float32],
+    ) -> VectorIndex:
+        index = FaissIndex.load(
+            path / FAISS_FILE, manifest.index_type, ef_search=manifest.index_params.get("hnsw_ef_search")
+        )
+        if index.size != manifest.passages or index.dimension != manifest.dimension:
+            raise SnapshotError(
+                f"{FAISS_FILE} holds {index.size} vectors of dimension {index.dimension}, "
+                f"manifest says {manifest.passages} of dimension {manifest.dimension}"
+            )
+        return index
+
+    def __repr__(self) -> str:
+        return "FaissStore()"
+
+
+#: The names `vector_store` accepts (the service's VECTOR_STORE setting).
+VECTOR_STORES = ("faiss", "milvus")
+
+
+def vector_store(
+    name: str = "faiss",
+    *,
+    uri: str | None = None,
+    token: str | None = None,
+    db: str | None = None,
+    shards: int = 1,
+    replicas: int = 1,
+) -> VectorStore:
+    """The vector store called `name`: "faiss" (default) or "milvus".
+
+    For Milvus: `uri` is a server (`http://host:19530`) or a milvus-lite path ending in `.db`
+    (default `var/milvus.db`), `token` and `db` its credentials and database, `shards` the write
+    channels of each new collection and `replicas` the copies a cluster loads into query nodes.
+    Milvus (`pymilvus`) is imported only when the store first connects.
+    """
+    if name == "faiss":
+        return FaissStore()
+    if name == "milvus":
+        from index.milvus import DEFAULT_URI, MilvusStore
+
+        return MilvusStore(uri or DEFAULT_URI, token=token, db=db, shards=shards, replicas=replicas)
+    raise ValueError(f"unknown vector store {name!r}; choose one of {', '.join(VECTOR_STORES)}")
+
+
 # --- load and search ---------------------------------------------------------------------
 
 
@@ -443,7 +633,7 @@ class Snapshot:
         manifest: SnapshotManifest,
         passages: Sequence[Passage],
         vectors: npt.NDArray[np.float32],
-        vector_index: FaissIndex,
+        vector_index: VectorIndex,
         lexical: LexicalIndex,
         embedder: Embedder,
         config: IndexConfig,
@@ -453,6 +643,7 @@ class Snapshot:
         self.passages: tuple[Passage, ...] = tuple(passages)
         self._vectors = vectors
         self._vector_index = vector_index
+        self._pushdown = isinstance(vector_index, FilteringVectorIndex)
         self._lexical = lexical
         self._embedder = embedder
         self._config = config
@@ -475,6 +666,11 @@ class Snapshot:
     def __repr__(self) -> str:
         return f"Snapshot(id={self.id!r}, passages={len(self)}, path={str(self.path)!r})"
 
+    @property
+    def vector_index(self) -> VectorIndex:
+        """The dense index searched for this snapshot (FAISS, or a Milvus collection)."""
+        return self._vector_index
+
     def get(self, passage_id: str) -> Passage | None:
         """The passage with this id, or None."""
         return self._by_id.get(passage_id)
@@ -491,12 +687,14 @@ class Snapshot:
         *,
         config: IndexConfig | None = None,
         verify: bool = True,
+        store: VectorStore | None = None,
     ) -> Snapshot:
         """Load a snapshot directory (or an index root, via its `current` link).
 
+        `store` is where the dense side is searched (default `FaissStore()`; see `vector_store`).
         Raises `SnapshotError` when files are missing, checksums differ (`verify`), the
-        contents disagree with the manifest, or the manifest names another embedding model or
-        dimension than `embedder`.
+        contents disagree with the manifest, the manifest names another embedding model or
+        dimension than `embedder`, or the store cannot serve it.
         """
         path = Path(path)
         if not (path / MANIFEST_FILE).exists() and (path / CURRENT_LINK).is_symlink():
@@ -505,7 +703,7 @@ class Snapshot:
         if not path.is_dir():
             raise SnapshotError(f"snapshot not found: {path}")
         try:
-            return cls._load(path, embedder, config or IndexConfig(), verify)
+            return cls._load(path, embedder, config or IndexConfig(), verify, store or FaissStore())
         except SnapshotError:
             raise
         except Exception as exc:  # corrupt files surface as many exception types
@@ -514,7 +712,9 @@ class Snapshot:
             ) from exc
 
     @classmethod
-    def _load(cls, path: Path, embedder: Embedder, config: IndexConfig, verify: bool) -> Snapshot:
+    def _load(
+        cls, path: Path, embedder: Embedder, config: IndexConfig, verify: bool, store: VectorStore
+    ) -> Snapshot:
         manifest_path = path / MANIFEST_FILE
         if not manifest_path.is_file():
             raise SnapshotError(f"{path} is not a snapshot: {MANIFEST_FILE} is missing")
@@ -550,20 +750,15 @@ class Snapshot:
         n, dim = manifest.passages, manifest.dimension
         if len(passages) != n:
             raise SnapshotError(f"{PASSAGES_FILE} holds {len(passages)} passages, manifest says {n}")
-        vectors = np.load(path / VECTORS_FILE, allow_pickle=False)
+        vectors = np.load(
+            path / VECTORS_FILE, allow_pickle=False, mmap_mode="r" if store.maps_vectors else None
+        )
         if vectors.shape != (n, dim) or vectors.dtype != np.float32:
             raise SnapshotError(
                 f"{VECTORS_FILE} has shape {vectors.shape} {vectors.dtype}, "
                 f"manifest says ({n}, {dim}) float32"
             )
-        vector_index = FaissIndex.load(
-            path / FAISS_FILE, manifest.index_type, ef_search=manifest.index_params.get("hnsw_ef_search")
-        )
-        if vector_index.size != n or vector_index.dimension != dim:
-            raise SnapshotError(
-                f"{FAISS_FILE} holds {vector_index.size} vectors of dimension {vector_index.dimension}, "
-                f"manifest says {n} of dimension {dim}"
-            )
+        vector_index = store.open(path, manifest, passages, vectors)
         lexical = LexicalIndex.load(path / BM25_DIR)
         if lexical.size != n:
             raise SnapshotError(f"BM25 index holds {lexical.size} passages, manifest says {n}")
@@ -590,22 +785,44 @@ class Snapshot:
     def search(self, query: str, k: int, filters: SearchFilters | None = None) -> list[SearchHit]:
         """The best `k` passages for `query`, best first: dense and BM25 fused by RRF.
 
-        Filters are applied after fusion; for indexes above `config.exhaustive_below` the fetch
-        grows until `k` passages pass the filters or the index is exhausted.
+        Filters restrict both rankings before fusion, so ranks are positions among the passages
+        that pass them: a store that filters inside its search (Milvus) and one filtered here
+        (FAISS) give the same ranking. The dense ranking is ordered by the exact inner product with
+        the stored vectors (ties by row), whatever engine found the rows. For indexes above
+        `config.exhaustive_below` the fetch grows until `k` passages pass the filters or the index
+        is exhausted.
         """
-        n = len(self.passages)
-        if k <= 0 or n == 0 or not query.strip():
+        if k <= 0 or not self.passages or not query.strip():
             return []
+        return self._search(query, self._embedder.encode([query])[0], k, filters)
+
+    def search_many(self, requests: Sequence[tuple[str, int, SearchFilters | None]]) -> list[list[SearchHit]]:
+        """`search(query, k, filters)` for each request, the queries encoded in one call (a batch
+        run's claims: one embedder call instead of one per claim)."""
+        wanted = [i for i, (query, k, _) in enumerate(requests) if k > 0 and self.passages and query.strip()]
+        vectors = self._embedder.encode([requests[i][0] for i in wanted]) if wanted else None
+        results: list[list[SearchHit]] = [[] for _ in requests]
+        for row, i in enumerate(wanted):
+            query, k, filters = requests[i]
+            assert vectors is not None
+            results[i] = self._search(query, vectors[row], k, filters)
+        return results
+
+    def _search(
+        self, query: str, query_vector: npt.NDArray[np.float32], k: int, filters: SearchFilters | None
+    ) -> list[SearchHit]:
+        n = len(self.passages)
         config = self._config
-        query_vector = self._embedder.encode([query])[0]
-        lexical_all = self._lexical.rank(query, n)
+        active = filters if filters is not None and filters.active else None
+        scores = self._lexical.scores(query)
+        filtered: list[int] | None = None
+        if active is not None:  # the whole ranking, filtered: ranks among the passing passages
+            filtered = [r for r in LexicalIndex.top(scores, n) if active.matches(self.passages[r])]
         fetch = n if n < config.exhaustive_below else min(n, max(k, 10) * config.overfetch)
         while True:
-            dense = [row for row, _ in self._vector_index.search(query_vector, fetch)]
-            lexical = [row for row, _ in lexical_all[:fetch]]
+            dense = self._dense(query_vector, fetch, active)
+            lexical = filtered[:fetch] if filtered is not None else LexicalIndex.top(scores, fetch)
             fused = rrf_fuse(dense, lexical, config.rrf_k)
-            if filters is not None and filters.active:
-                fused = [f for f in fused if filters.matches(self.passages[f.row])]
             if len(fused) >= k or fetch >= n:
                 break
             fetch = min(n, fetch * config.overfetch)
@@ -621,3 +838,29 @@ class Snapshot:
             )
             for f, sim in zip(top, sims, strict=True)
         ]
+
+    def _dense(
+        self, query_vector: npt.NDArray[np.float32], fetch: int, filters: SearchFilters | None
+    ) -> list[int]:
+        """The dense ranking of up to `fetch` rows passing `filters`, by exact inner product."""
+        if filters is None:
+            rows = [row for row, _ in self._vector_index.search(query_vector, fetch)]
+        elif self._pushdown:
+            index: Any = self._vector_index  # a FilteringVectorIndex (checked at construction)
+            rows = [row for row, _ in index.search_filtered(query_vector, fetch, filters)]
+        else:
+            found = self._vector_index.search(query_vector, fetch)
+            rows = [row for row, _ in found if filters.matches(self.passages[row])]
+        if not rows:
+            return []
+        # Engines order near-equal scores differently (and copies of one sentence tie exactly): one
+        # order for every store, from the stored vectors taken in row order (so each score is
+        # computed the same way whichever engine found the row), ties broken by row.
+        in_order = np.sort(np.asarray(rows, dtype=np.int64))
+        query = query_vector.astype(np.float32)
+        if 4 * len(in_order) > len(self.passages):  # most rows: one pass over the matrix beats a gather
+            scores = (self._vectors @ query)[in_order]
+        else:
+            scores = self._vectors[in_order] @ query
+        ranked: list[int] = in_order[np.argsort(-scores, kind="stable")].tolist()
+        return ranked

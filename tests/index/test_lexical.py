@@ -33,3 +33,15 @@ def test_rank_matches_names_and_numbers(tmp_path: Path) -> None:
     loaded = LexicalIndex.load(tmp_path)
     assert loaded.size == 4
     assert loaded.rank("KM-SAM", 10) == lexical.rank("KM-SAM", 10)
+
+
+def test_top_is_the_head_of_the_full_ranking_ties_by_row() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    scores = rng.integers(0, 6, size=2000).astype(np.float32)  # many exact ties, many zeros
+    positive = np.flatnonzero(scores > 0)
+    full = positive[np.argsort(-scores[positive], kind="stable")].tolist()
+    for limit in (1, 7, 100, 999, len(full), len(full) + 10):
+        assert LexicalIndex.top(scores, limit) == full[:limit]
+    assert LexicalIndex.top(np.zeros(5, dtype=np.float32), 3) == []
