@@ -61,7 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .api import create_api
     from .config import DefaultConfig, thresholds
     from .resources import EXTENSION, State
-    from .runtime import Runtime, default_model_loader, default_snapshot_loader
+    from .runtime import Runtime, default_model_loader, snapshot_loader
 
     app = Flask(__name__, static_folder=None)  # no route that reads files
     app.json.sort_keys = False  # type: ignore[attr-defined]  # bodies keep the schemas' field order
@@ -94,7 +94,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     runtime = Runtime(
         Path(config["INDEX_DIR"]),
         load_models,
-        config.get("SNAPSHOT_LOADER") or default_snapshot_loader,
+        config.get("SNAPSHOT_LOADER") or snapshot_loader(config),  # VECTOR_STORE: faiss or milvus
         interval=float(config["RELOAD_INTERVAL"]),
     )
     app.extensions[EXTENSION] = State(runtime=runtime, thresholds=thresholds(config))

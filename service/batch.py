@@ -10,6 +10,10 @@ Input: `.txt`, one claim per line, id = line number (blank lines skipped); `.jso
 per line with `claim` and optionally `id` (default: line number), `top_k`, `outlets`,
 `date_from`, `date_to`. Configuration is the service's (`CLAIMWIRE_*` environment variables).
 
+`--ray` verifies on Ray actors (`service.ray_batch`; the cluster at RAY_ADDRESS, else a local
+one), each loading the index and models once; OUT is the same file, in the same order, and
+resumes the same way.
+
 `--format claimreview` writes each answer as a schema.org ClaimReview (`service.claimreview`,
 what `POST /verify` answers with `Accept: application/ld+json`) with the claim's id as
 `identifier`; `author` is ORGANIZATION_NAME and `url` a permalink under PUBLIC_URL.
@@ -18,10 +22,12 @@ what `POST /verify` answers with `Accept: application/ld+json`) with the claim's
 from __future__ import annotations
 
 import argparse
+import functools
+import importlib.util
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -31,11 +37,14 @@ from marshmallow.experimental.context import Context
 
 from .claimreview import LOCAL_URL, claim_review
 from .errors import VALIDATION, flatten
-from .pipeline import Query, Thresholds
-from .runtime import Loaded, Runtime, default_model_loader, default_snapshot_loader
+from .pipeline import Query, Thresholds, Verification
+from .runtime import Loaded, Runtime, default_model_loader, snapshot_loader
 from .schemas import BatchClaimSchema, BatchResultSchema, ClaimReviewSchema
 
 FORMATS = ("verify", "claimreview")
+# Claims verified together (one embedder call, one stance call): 16 keeps the stance batches full
+# and loses at most 16 claims' work to a Ctrl-C.
+CHUNK = 16
 
 
 @dataclass
@@ -125,6 +134,91 @@ def write_line(out: TextIO, record: dict[str, Any]) -> None:
     os.fsync(out.fileno())
 
 
+@dataclass(frozen=True)
+class Output:
+    """How records are written: `format` verify (the /verify body plus `id`) or claimreview."""
+
+    format: str = "verify"
+    organization: str = "claimwire"
+    public_url: str = LOCAL_URL
+
+    def __post_init__(self) -> None:
+        if self.format not in FORMATS:
+            raise ValueError(f"format must be one of {FORMATS}, not {self.format!r}")
+
+
+@functools.cache
+def _schemas() -> tuple[BatchResultSchema, ClaimReviewSchema]:
+    """The output schemas, made once per process (they hold no per-record state)."""
+    return BatchResultSchema(), ClaimReviewSchema()
+
+
+def verify_chunk(
+    items: Sequence[Item], loaded: Loaded, thresholds: Thresholds, output: Output
+) -> list[tuple[dict[str, Any], bool]]:
+    """The output record of each item, in order, and whether it is an error record.
+
+    The one place claims become lines of OUT: `run` calls it here, the Ray path
+    (`service.ray_batch`) on its actors. The chunk's claims are verified together
+    (`Loaded.verify_many`: one embedder call, one stance call); should that fail, each claim is
+    verified alone, so a claim that fails is its own error record, never an exception.
+    """
+    result_schema, review_schema = _schemas()
+    valid = [item for item in items if item.options is not None]
+    results: dict[str, Verification | Exception] = {}
+    try:
+        batch = loaded.verify_many([Query.from_options(i.options or {}) for i in valid], thresholds)
+        results = {item.id: result for item, result in zip(valid, batch, strict=True)}
+    except Exception:  # find the claim that fails; the others still get their answers
+        for item in valid:
+            try:
+                results[item.id] = loaded.verify(Query.from_options(item.options or {}), thresholds)
+            except Exception as exc:
+                results[item.id] = exc
+    done: list[tuple[dict[str, Any], bool]] = []
+    for item in items:
+        result = results.get(item.id)
+        if item.options is None or result is None:
+            done.append(({"id": item.id, "error": item.error}, True))
+        elif isinstance(result, Exception):
+            problem = {
+                "type": "about:blank",
+                "title": "Internal Server Error",
+                "status": 500,
+                "detail": f"{type(result).__name__}: {result}",
+            }
+            done.append(({"id": item.id, "error": problem}, True))
+        elif output.format == "claimreview":
+            review = claim_review(result, organization=output.organization, public_url=output.public_url)
+            done.append(({**review_schema.dump(review), "identifier": item.id}, False))
+        else:
+            done.append((result_schema.dump({"id": item.id, **result.as_dict()}), False))
+    return done
+
+
+def pending_items(items: Iterable[Item], summary: Summary) -> list[Item]:
+    """The items still to verify, in order: not in `summary.done`, each id once (the rest are skipped)."""
+    pending: list[Item] = []
+    seen = set(summary.done)
+    for item in items:
+        if item.id in seen:
+            summary.skipped += 1
+            continue
+        seen.add(item.id)
+        pending.append(item)
+    return pending
+
+
+def record_line(out: TextIO, record: dict[str, Any], error: bool, item_id: str, summary: Summary) -> None:
+    """Write one record (flushed, fsynced) and count it."""
+    write_line(out, record)
+    if error:
+        summary.errors += 1
+    else:
+        summary.verified += 1
+    summary.done.add(item_id)
+
+
 def run(
     items: Iterator[Item] | list[Item],
     out: Path,
@@ -136,54 +230,32 @@ def run(
     output: str = "verify",
     organization: str = "claimwire",
     public_url: str = LOCAL_URL,
+    chunk: int = CHUNK,
 ) -> Summary:
     """Verify every item not already in `out`, appending one line each; counts go to `summary`.
+
+    Claims are verified `chunk` at a time (`verify_chunk`); each chunk's lines are written, flushed
+    and fsynced before the next starts, so Ctrl-C loses at most one chunk's work and never a line.
 
     `output` is `verify` (the /verify body plus `id`) or `claimreview` (schema.org ClaimReview
     JSON-LD with `identifier`, by `organization`, permalinks under `public_url`).
     """
-    if output not in FORMATS:
-        raise ValueError(f"format must be one of {FORMATS}, not {output!r}")
+    how = Output(output, organization, public_url)
     from tqdm import tqdm
 
     summary = summary if summary is not None else Summary()
     summary.done = completed_ids(out)
-    pending = list(items)
-    result_schema = BatchResultSchema()
-    review_schema = ClaimReviewSchema()
-    with out.open("a", encoding="utf-8") as f:
-        # disable=None: a bar only on a terminal, never in a log file
-        for item in tqdm(pending, desc="verify", unit="claim", disable=None if progress else True):
-            if item.id in summary.done:
-                summary.skipped += 1
-                continue
-            record: dict[str, Any]
-            if item.options is None:
-                record = {"id": item.id, "error": item.error}
-                summary.errors += 1
-            else:
-                try:
-                    result = loaded.verify(Query.from_options(item.options), thresholds)
-                except Exception as exc:  # one bad claim must not end the run
-                    record = {
-                        "id": item.id,
-                        "error": {
-                            "type": "about:blank",
-                            "title": "Internal Server Error",
-                            "status": 500,
-                            "detail": f"{type(exc).__name__}: {exc}",
-                        },
-                    }
-                    summary.errors += 1
-                else:
-                    if output == "claimreview":
-                        review = claim_review(result, organization=organization, public_url=public_url)
-                        record = {**review_schema.dump(review), "identifier": item.id}
-                    else:
-                        record = result_schema.dump({"id": item.id, **result.as_dict()})
-                    summary.verified += 1
-            write_line(f, record)
-            summary.done.add(item.id)
+    pending = pending_items(items, summary)
+    # disable=None: a bar only on a terminal, never in a log file
+    with (
+        out.open("a", encoding="utf-8") as f,
+        tqdm(total=len(pending), desc="verify", unit="claim", disable=None if progress else True) as bar,
+    ):
+        for start in range(0, len(pending), chunk):
+            part = pending[start : start + chunk]
+            for item, (record, error) in zip(part, verify_chunk(part, loaded, thresholds, how), strict=True):
+                record_line(f, record, error, item.id, summary)
+            bar.update(len(part))
     return summary
 
 
@@ -203,23 +275,72 @@ def main(argv: list[str] | None = None) -> int:
         default="verify",
         help="verify: the /verify body plus id (default); claimreview: schema.org ClaimReview JSON-LD",
     )
+    parser.add_argument(
+        "--ray",
+        action="store_true",
+        help="verify on Ray actors (the cluster at RAY_ADDRESS, else a local one); needs claimwire[ray]",
+    )
+    parser.add_argument("--ray-actors", type=int, metavar="N", help="Ray actors (default: one per CPU)")
+    parser.add_argument(
+        "--chunk-size",
+        type=int,
+        metavar="N",
+        help=f"claims verified together, and per Ray task (default {CHUNK})",
+    )
     args = parser.parse_args(argv)
+    if not args.ray and args.ray_actors is not None:
+        parser.error("--ray-actors goes with --ray")
+    if (args.ray_actors is not None and args.ray_actors < 1) or (
+        args.chunk_size is not None and args.chunk_size < 1
+    ):
+        parser.error("--ray-actors and --chunk-size take a number >= 1")
+    if args.ray and importlib.util.find_spec("ray") is None:
+        parser.error("--ray needs Ray: pip install 'claimwire[ray]'")
 
     # The service's configuration, read the same way (defaults, then CLAIMWIRE_* variables).
     config = Config(os.getcwd())
     config.from_object(DefaultConfig)
     config.from_prefixed_env("CLAIMWIRE")
+    index_dir = args.index_dir or Path(config["INDEX_DIR"])
+    output = Output(args.format, str(config["ORGANIZATION_NAME"]), str(config.get("PUBLIC_URL") or LOCAL_URL))
+    summary = Summary()
+    if args.ray:
+        from .ray_batch import run_ray
+
+        try:
+            with Context(dict(config)):  # the schemas' limits come from this configuration
+                items = list(read_claims(args.claims))
+            run_ray(
+                items,
+                args.out,
+                index_dir,
+                dict(config),
+                thresholds(config),
+                output=output,
+                actors=args.ray_actors,
+                chunk_size=args.chunk_size or CHUNK,
+                progress=not args.no_progress,
+                summary=summary,
+            )
+        except RuntimeError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("interrupted; run again to resume", file=sys.stderr)
+            return 130
+        finally:
+            print(summary.line())
+        return 0
     runtime = Runtime(
-        args.index_dir or Path(config["INDEX_DIR"]),
+        index_dir,
         default_model_loader(config["EMBEDDING_MODEL"], config["STANCE_MODEL"]),
-        default_snapshot_loader,
+        snapshot_loader(config),
     )
     runtime.refresh()
     loaded = runtime.loaded
     if loaded is None:
         print(f"error: {runtime.problem}", file=sys.stderr)
         return 2
-    summary = Summary()
     try:
         with Context(dict(config)):  # the schemas' limits come from this configuration
             items = list(read_claims(args.claims))
@@ -230,9 +351,10 @@ def main(argv: list[str] | None = None) -> int:
             thresholds(config),
             progress=not args.no_progress,
             summary=summary,
-            output=args.format,
-            organization=str(config["ORGANIZATION_NAME"]),
-            public_url=str(config.get("PUBLIC_URL") or LOCAL_URL),
+            output=output.format,
+            organization=output.organization,
+            public_url=output.public_url,
+            chunk=args.chunk_size or CHUNK,
         )
     except KeyboardInterrupt:
         print("interrupted; run again to resume", file=sys.stderr)

@@ -18,6 +18,17 @@ class DefaultConfig:
 
     # Where the index lives: a directory holding `current` -> snapshots/<id>.
     INDEX_DIR = "var/index"
+    # Where the dense side of each snapshot is searched (docs/scale.md): "faiss", the snapshot's own
+    # index in every process; or "milvus", a collection per snapshot at MILVUS_URI, made from the
+    # snapshot's files on its first load. MILVUS_URI is a server (http://host:19530: a Milvus
+    # cluster, or `milvus-lite server` shared by several workers) or a milvus-lite path ending in
+    # .db, which one process at a time can open. pymilvus is imported only for "milvus".
+    VECTOR_STORE = "faiss"
+    MILVUS_URI = "var/milvus.db"
+    MILVUS_TOKEN: str | None = None  # "user:password" or an API key, for a server that wants one
+    MILVUS_DB: str | None = None  # Milvus database (None: the server's default)
+    MILVUS_SHARDS = 1  # write channels of each new collection
+    MILVUS_REPLICAS = 1  # copies of each collection in a cluster's query nodes (search throughput)
     # Models: names or paths; None means each library's shipped default.
     EMBEDDING_MODEL: str | None = None
     STANCE_MODEL: str | None = None

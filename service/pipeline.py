@@ -266,27 +266,57 @@ def read_stance(
     more clearly alone. A first sentence (no context) is read once. `with_context=False` reads
     every passage alone only: what a rule with `context_weight` 0 uses, at half the cost.
     """
-    if not with_context:
-        if not hits:
-            return []
-        solo = model.predict([(h.passage.text.strip(), claim) for h in hits])
-        return [
-            Reading(
-                s.entailment, s.contradiction, s.neutral, None, (s.entailment, s.neutral, s.contradiction)
+    return read_stance_many([(claim, hits)], model, with_context=with_context)[0]
+
+
+def read_stance_many(
+    claims: Sequence[tuple[str, Sequence[SearchHit]]], model: StanceModel, *, with_context: bool = True
+) -> list[list[Reading]]:
+    """`read_stance` for several claims with one `predict` call over all their pairs.
+
+    The model sorts the pairs by length into batches, so pairs of many claims pad less and keep
+    every batch full: what a batch run (`service.batch`) gains over one claim at a time.
+    """
+    pairs: list[tuple[str, str]] = []
+    # per claim: where its with-context (or only) readings start, and (hit, pair) of alone readings
+    layout: list[tuple[int, list[tuple[int, int]]]] = []
+    for claim, hits in claims:
+        start = len(pairs)
+        alone: list[tuple[int, int]] = []
+        if not with_context:
+            pairs += [(h.passage.text.strip(), claim) for h in hits]
+        else:
+            for h in hits:
+                premise = build_premise(
+                    h.passage.text, before=h.passage.context_before, title=h.passage.title
+                )
+                pairs.append((premise, claim))
+            for i, h in enumerate(hits):
+                if pairs[start + i][0] != h.passage.text.strip():
+                    alone.append((i, len(pairs)))
+                    pairs.append((h.passage.text.strip(), claim))
+        layout.append((start, alone))
+    scores = model.predict(pairs) if pairs else []
+    readings: list[list[Reading]] = []
+    for (_claim, hits), (start, alone) in zip(claims, layout, strict=True):
+        own = scores[start : start + len(hits)]
+        if not with_context:
+            readings.append(
+                [
+                    Reading(
+                        s.entailment,
+                        s.contradiction,
+                        s.neutral,
+                        None,
+                        (s.entailment, s.neutral, s.contradiction),
+                    )
+                    for s in own
+                ]
             )
-            for s in solo
-        ]
-    premises = [
-        build_premise(h.passage.text, before=h.passage.context_before, title=h.passage.title) for h in hits
-    ]
-    alone = [i for i, h in enumerate(hits) if premises[i] != h.passage.text.strip()]
-    pairs = [(premise, claim) for premise in premises]
-    pairs += [(hits[i].passage.text.strip(), claim) for i in alone]
-    if not pairs:
-        return []
-    scores = model.predict(pairs)
-    alone_scores = dict(zip(alone, scores[len(hits) :], strict=True))
-    return [Reading.combine(s, alone_scores.get(i)) for i, s in enumerate(scores[: len(hits)])]
+            continue
+        alone_scores = {i: scores[j] for i, j in alone}
+        readings.append([Reading.combine(s, alone_scores.get(i)) for i, s in enumerate(own)])
+    return readings
 
 
 def classify(hit: SearchHit, r: Reading, t: Thresholds) -> Evidence | None:
@@ -384,11 +414,58 @@ def verify(
     embedding_model: str,
 ) -> Verification:
     """Verify one claim against one snapshot (the caller holds both for the whole call)."""
+    return verify_many([query], snapshot, stance_model, thresholds, embedding_model=embedding_model)[0]
+
+
+@runtime_checkable
+class _SearchesMany(Protocol):
+    """A snapshot that encodes several queries in one call (`index.Snapshot.search_many`)."""
+
+    def search_many(
+        self, requests: Sequence[tuple[str, int, SearchFilters | None]]
+    ) -> list[list[SearchHit]]: ...
+
+
+def verify_many(
+    queries: Sequence[Query],
+    snapshot: SearchIndex,
+    stance_model: StanceModel,
+    thresholds: Thresholds,
+    *,
+    embedding_model: str,
+) -> list[Verification]:
+    """Verify several claims at once: their claims encoded in one call, their passages read by the
+    stance model in one call; each answer is the one `verify` gives for that claim alone."""
     t = thresholds
-    hits = snapshot.search(query.claim, max(3 * query.top_k, t.candidates), query.filters())
-    relevant = [h for h in hits if h.similarity >= t.min_similarity]
+    requests = [(q.claim, max(3 * q.top_k, t.candidates), q.filters()) for q in queries]
+    if isinstance(snapshot, _SearchesMany):
+        found = snapshot.search_many(requests)
+    else:
+        found = [snapshot.search(claim, k, filters) for claim, k, filters in requests]
+    relevant = [[h for h in hits if h.similarity >= t.min_similarity] for hits in found]
     # a rule that gives the with-context reading no weight does not need it read
-    readings = read_stance(query.claim, relevant, stance_model, with_context=t.context_weight != 0.0)
+    readings = read_stance_many(
+        [(q.claim, rel) for q, rel in zip(queries, relevant, strict=True)],
+        stance_model,
+        with_context=t.context_weight != 0.0,
+    )
+    return [
+        _verification(q, hits, rel, read, snapshot, stance_model, t, embedding_model)
+        for q, hits, rel, read in zip(queries, found, relevant, readings, strict=True)
+    ]
+
+
+def _verification(
+    query: Query,
+    hits: Sequence[SearchHit],
+    relevant: Sequence[SearchHit],
+    readings: Sequence[Reading],
+    snapshot: SearchIndex,
+    stance_model: StanceModel,
+    t: Thresholds,
+    embedding_model: str,
+) -> Verification:
+    """The rule, then the evidence step, on one claim's retrieved and read candidates."""
     result = assess(relevant, readings, t)
     # Evidence: after the verdict, never changing which one it is.
     study = Study(

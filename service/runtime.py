@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from index import Embedder, SnapshotError, current_snapshot_path
 from stance.model import StanceModel
 
-from .pipeline import Query, SearchIndex, Thresholds, Verification, verify
+from .pipeline import Query, SearchIndex, Thresholds, Verification, verify, verify_many
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,12 @@ class Loaded:
     def verify(self, query: Query, thresholds: Thresholds) -> Verification:
         """Run the pipeline for one claim on this snapshot and these models."""
         return verify(query, self.snapshot, self.stance, thresholds, embedding_model=self.embedder.name)
+
+    def verify_many(self, queries: Sequence[Query], thresholds: Thresholds) -> list[Verification]:
+        """The pipeline for several claims at once (batched encoding and stance), in order."""
+        return verify_many(
+            queries, self.snapshot, self.stance, thresholds, embedding_model=self.embedder.name
+        )
 
 
 class Runtime:
@@ -146,9 +152,10 @@ class Runtime:
         self._loaded = Loaded(snapshot, embedder, stance, path, time.time())
         self._failed = self._last_error = None
         log.info(
-            "snapshot %s loaded (%d passages) in %.2f s%s",
+            "snapshot %s loaded (%d passages, dense search: %s) in %.2f s%s",
             snapshot.id,
             len(snapshot),
+            _dense_side(snapshot),
             time.monotonic() - started,
             f", replacing {current.snapshot.id}" if current is not None else "",
         )
@@ -180,6 +187,14 @@ class Runtime:
             self._thread = None
 
 
+def _dense_side(snapshot: object) -> str:
+    """The dense index a snapshot searches, for the log: `flat_ip`, `milvus_flat_ip claimwire_<id>`."""
+    index = getattr(snapshot, "vector_index", None)
+    kind = str(getattr(index, "index_type", "n/a"))
+    collection = getattr(index, "collection", None)
+    return f"{kind} {collection}" if collection else kind
+
+
 def default_model_loader(embedding_model: str | None, stance_model: str | None) -> ModelLoader:
     """Loads the configured embedder and stance model (imported lazily: torch is slow to import)."""
 
@@ -199,3 +214,31 @@ def default_snapshot_loader(path: Path, embedder: Embedder) -> LoadedSnapshot:
 
     snapshot: LoadedSnapshot = Snapshot.load(path, embedder)
     return snapshot
+
+
+def snapshot_loader(config: Mapping[str, Any]) -> SnapshotLoader:
+    """The snapshot loader for the configured `VECTOR_STORE` (a `ValueError` names the choices).
+
+    "faiss" is `default_snapshot_loader`. Any other store is made once here and shared by every
+    load, so a hot reload reuses its connection; Milvus is imported only when it first connects.
+    """
+    name = str(config.get("VECTOR_STORE") or "faiss").strip().lower()
+    if name == "faiss":
+        return default_snapshot_loader
+    from index import Snapshot
+    from index.store import vector_store
+
+    store = vector_store(
+        name,
+        uri=str(config.get("MILVUS_URI") or "") or None,
+        token=config.get("MILVUS_TOKEN") or None,
+        db=config.get("MILVUS_DB") or None,
+        shards=int(config.get("MILVUS_SHARDS") or 1),
+        replicas=int(config.get("MILVUS_REPLICAS") or 1),
+    )
+
+    def load(path: Path, embedder: Embedder) -> LoadedSnapshot:
+        snapshot: LoadedSnapshot = Snapshot.load(path, embedder, store=store)
+        return snapshot
+
+    return load

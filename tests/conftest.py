@@ -21,6 +21,12 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE_CORPUS = REPO / "data" / "sample"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Optional engines: deselect with -m "not ray" / -m "not milvus"; skipped when not installed.
+    config.addinivalue_line("markers", "ray: runs on a local Ray cluster (2 CPUs), needs claimwire[ray]")
+    config.addinivalue_line("markers", "milvus: serves from milvus-lite, needs claimwire[milvus]")
+
+
 class HashEmbedder:
     """A deterministic bag-of-words embedder for tests that need vectors but not meaning."""
 

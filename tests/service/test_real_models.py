@@ -128,3 +128,22 @@ def test_publishing_a_rebuilt_index_is_picked_up(
     after = real_client.get("/index").get_json()["snapshot"]
     assert after != before
     assert verify(real_client, ECB)["index"]["snapshot"] == after
+
+
+def test_claims_verified_together_answer_as_each_alone(sample_snapshot: Any, stance_model: Any) -> None:
+    """A batch run verifies claims together (one embedder call, one stance call for all their
+    passages); each answer is the one /verify gives for the claim alone."""
+    from service.config import DefaultConfig, thresholds
+    from service.pipeline import Query, verify, verify_many
+
+    t = thresholds(vars(DefaultConfig))
+    queries = [Query(c) for c in (PROPELLANT, CHEONGUNG, ECB, "Kyiv sent a delegation to Seoul")]
+    together = verify_many(queries, sample_snapshot, stance_model, t, embedding_model="m")
+    assert sum(len(v.supporting) + len(v.contradicting) for v in together) >= 5
+    for query, batched in zip(queries, together, strict=True):
+        alone = verify(query, sample_snapshot, stance_model, t, embedding_model="m")
+        assert batched.verdict == alone.verdict, query.claim
+        for side in ("supporting", "contradicting"):
+            a, b = getattr(alone, side), getattr(batched, side)
+            assert [e.passage_id for e in a] == [e.passage_id for e in b], (query.claim, side)
+            assert [e.stance_score for e in a] == pytest.approx([e.stance_score for e in b], abs=0.02)
