@@ -17,10 +17,16 @@ STANCE_MODEL ?= models/stance-minilm-l6-nli
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: help install serve test check fmt index openapi train-stance eval-stance calibrate-stance fit-rule eval-verify news-data bench verify-batch soak clean
+.PHONY: help install serve test test-scale check fmt index openapi train-stance eval-stance calibrate-stance fit-rule eval-verify news-data bench verify-batch soak clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+
+# Ray and Milvus (docs/scale.md) live in a second virtualenv: installing pymilvus would add pandas
+# to every process of .venv (see pyproject.toml), and users who never ask for them get neither.
+VENV_SCALE ?= .venv-scale
+PY_SCALE := $(VENV_SCALE)/bin/python
+STAMP_SCALE := $(VENV_SCALE)/.installed-stamp
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +37,18 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP) ## create the virtualenv in .venv and install everything
+
+$(STAMP_SCALE): pyproject.toml
+	@test -x $(PY_SCALE) || $(PYTHON) -m venv $(VENV_SCALE)
+	$(PY_SCALE) -m pip install -q --upgrade pip
+	$(PY_SCALE) -m pip install -q torch==2.13.0
+	$(PY_SCALE) -m pip install -q -e '.[dev,ray,milvus]'
+	@touch $(STAMP_SCALE)
+
+# ray alone adds nothing measurable to a process that does not import it: RAY=1 installs it in .venv.
+$(VENV)/.ray-stamp: $(STAMP)
+	$(PY) -m pip install -q -e '.[ray]'
+	@touch $@
 
 # Only the default var/index is built on first use (from CORPUS, the bundled sample); any other
 # INDEX_DIR must hold an index already, so a mistyped path fails instead of serving the sample.
@@ -60,7 +78,11 @@ test: $(STAMP) ## run the test suite (real models, a real gunicorn server, a hea
 			echo "no chromium/chromedriver (install them, as root: make test does): the browser test will be skipped"; \
 		fi; \
 	fi
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not soak and not ray and not milvus"
+	$(MAKE) test-scale
+
+test-scale: $(STAMP_SCALE) ## the Ray and Milvus tests (local Ray cluster, milvus-lite), in .venv-scale
+	$(PY_SCALE) -m pytest -m "ray or milvus" tests/index tests/service
 
 check: $(STAMP) ## ruff lint + format check, mypy strict
 	$(VENV)/bin/ruff check .
@@ -72,8 +94,8 @@ fmt: $(STAMP) ## format and autofix with ruff
 	$(VENV)/bin/ruff check --fix .
 
 index: OUT ?= $(INDEX_DIR)
-index: $(STAMP) ## build an index: make index [CORPUS=data/sample] [OUT=var/index]
-	$(PY) -m index build --corpus $(CORPUS) --out $(OUT)
+index: $(STAMP) $(if $(RAY),$(VENV)/.ray-stamp) ## build an index: make index [CORPUS=data/sample] [OUT=var/index] [RAY=1]
+	$(PY) -m index build --corpus $(CORPUS) --out $(OUT) $(if $(RAY),--ray)
 
 openapi: $(STAMP) ## regenerate openapi.yaml from the marshmallow schemas
 	$(PY) -m service.openapi openapi.yaml
@@ -115,17 +137,20 @@ eval-verify: $(STAMP) ## end to end: data/nli-news test events indexed, every te
 news-data: $(STAMP) ## validate data/nli-news event files and print their counts
 	$(PY) -m stance.news
 
-bench: $(STAMP) ## benchmarks: encoder, search, stance, /verify (ratios and absolute figures)
-	$(PY) -m bench
+# SIZES: passage counts (real sentences of NLI_DIR as articles); indexes are cached in var/bench/,
+# so a second run only times. The 1M build takes a while (progress and an estimate are printed).
+bench: SIZES ?= 10000,100000,1000000
+bench: $(STAMP) ## benchmarks from 10k to 1M passages (build, /verify, RSS, batch, ANN): make bench [SIZES=10000]
+	$(PY) -m bench --sizes $(SIZES) --nli-dir $(NLI_DIR)
 
 verify-batch: FORMAT ?= verify
-verify-batch: $(STAMP) $(INDEX_DIR)/current ## verify claims offline: make verify-batch CLAIMS=claims.txt|claims.jsonl OUT=results.jsonl [FORMAT=verify|claimreview]
+verify-batch: $(STAMP) $(INDEX_DIR)/current $(if $(RAY),$(VENV)/.ray-stamp) ## verify claims offline: make verify-batch CLAIMS=claims.txt|claims.jsonl OUT=results.jsonl [FORMAT=verify|claimreview] [RAY=1]
 	@test -n "$(CLAIMS)" || { echo "usage: make verify-batch CLAIMS=claims.txt|claims.jsonl OUT=results.jsonl [FORMAT=verify|claimreview]"; exit 2; }
 	@test -n "$(OUT)" || { echo "usage: make verify-batch CLAIMS=claims.txt|claims.jsonl OUT=results.jsonl [FORMAT=verify|claimreview]"; exit 2; }
-	CLAIMWIRE_INDEX_DIR=$(INDEX_DIR) $(PY) -m service.batch --claims $(CLAIMS) --out $(OUT) --format $(FORMAT)
+	CLAIMWIRE_INDEX_DIR=$(INDEX_DIR) $(PY) -m service.batch --claims $(CLAIMS) --out $(OUT) --format $(FORMAT) $(if $(RAY),--ray)
 
 soak: $(STAMP) ## long load test (50 clients, 60 s, memory sampled); not part of CI
 	$(PY) -m pytest -m soak -s tests/test_load.py
 
 clean: ## remove the virtualenv, built indexes and caches
-	rm -rf $(VENV) var .cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV_SCALE) var .cache .pytest_cache .mypy_cache .ruff_cache
