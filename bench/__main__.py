@@ -1,8 +1,22 @@
-"""`python -m bench`: time each stage of a verification against the raw sentence encoder.
+"""`python -m bench` (`make bench`): claimwire's speed, from the sample corpus up to 1M passages.
 
-Every figure comes from one run on one machine: p50/p95 over `--repeat` timed calls after
-warm-up, and each stage's p50 as a multiple of the raw encoder's p50 (encoding one claim
-with a bare `SentenceTransformer`), so numbers from different machines can be compared.
+First line: `bench_cpu capability=... precision=...` (what the CPU offers and what each model
+runs in). Then, for each size of `--sizes` (a corpus of real sentences, `bench.corpus`; its
+index built by the project's own build and cached under `var/bench/`, `bench.scale`):
+
+    bench_build passages=N passages_per_s=X ratio_to_encoder=X   (the build vs the bare encoder)
+    bench_verify passages=N p50_ms=X p95_ms=X       (POST /verify, one client, gunicorn as served)
+    bench_concurrency passages=N clients=8 claims_per_s=X p50_ms=X p95_ms=X
+    bench_rss passages=N rss_mb=X                   (the server: master and workers)
+    bench_batch passages=N claims_per_s=X           (`make verify-batch`'s path; sizes >= 100k)
+    bench_lexical passages=N query_ms=X             (BM25 alone, one claim)
+    bench_ann passages=N recall_at_10=X query_ms=X index_mb=X   (the index served; sizes >= 1M,
+                                                    with a `bench_ann_candidate` line per index tried)
+
+Every figure of a size comes from one run on one machine. `/verify` is timed with stance on the
+top 20 candidates (CANDIDATES=20, top_k=5) over 200 fixed claims (NLI eval hypotheses). Then,
+unless `--no-stages`, each stage of one verification on the sample corpus as a multiple of the
+raw encoder's time for one claim, so figures from different machines can be compared.
 """
 
 from __future__ import annotations
@@ -15,8 +29,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+
+from bench import scale
 
 CLAIMS = [
     "Ukraine requested 155mm propellant charges",
@@ -43,14 +60,8 @@ def timed(fn: Callable[[], object], repeat: int, warmup: int = 3) -> dict[str, f
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--repeat", type=int, default=30)
-    parser.add_argument("--corpus", default="data/sample")
-    parser.add_argument("--json", default="var/bench.json", help="also write the figures here")
-    args = parser.parse_args(argv)
-
+def stages(args: argparse.Namespace) -> dict[str, Any]:
+    """Each stage of one verification on the sample corpus, as a multiple of the raw encoder."""
     import torch
     from sentence_transformers import SentenceTransformer
 
@@ -137,9 +148,132 @@ def main(argv: list[str] | None = None) -> int:
         "threads": torch.get_num_threads(),
         "repeat": args.repeat,
     }
+    return out
+
+
+def cpu_line() -> str:
+    from index.precision import choose_precision, cpu_capability, cpu_flags
+
+    bf16 = ",".join(sorted(cpu_flags() & {"amx_bf16", "avx512_bf16"})) or "none"
+    return (
+        f"bench_cpu capability={cpu_capability()} bf16_flags={bf16} "
+        f"precision=embedding:{choose_precision(role='embedding')},stance:{choose_precision(role='stance')} "
+        f"cores={os.cpu_count()} cpu={scale.cpu_name().replace(' ', '_')}"
+    )
+
+
+def at_size(size: int, args: argparse.Namespace, claims: list[str], embedder: Any) -> dict[str, Any]:
+    """Every figure of one corpus size (see the module docstring)."""
+    import numpy as np
+
+    from index import current_snapshot_path
+    from index.lexical import LexicalIndex
+
+    root = Path(args.cache)
+    index_dir, build = scale.build_cached(size, root, Path(args.nli_dir), embedder)
+    n = build.passages
+    out: dict[str, Any] = {"build": asdict(build)}
+    print(build.line() + f"  (built {build.built_at}, {build.index_type}, {build.cpu})", flush=True)
+    env = {"CLAIMWIRE_CANDIDATES": str(scale.BENCH_CANDIDATES)}
+    with scale.served(index_dir, env) as url:
+        one = scale.post_claims(url, claims, clients=1)
+        print(f"bench_verify passages={n} p50_ms={one.p50_ms:.1f} p95_ms={one.p95_ms:.1f}", flush=True)
+        eight = scale.post_claims(url, claims, clients=8)
+        print(
+            f"bench_concurrency passages={n} clients=8 claims_per_s={eight.claims_per_s:.1f} "
+            f"p50_ms={eight.p50_ms:.1f} p95_ms={eight.p95_ms:.1f}",
+            flush=True,
+        )
+        rss = scale.server_rss_mb(url)
+        print(f"bench_rss passages={n} rss_mb={rss:.0f}", flush=True)
+    out.update(verify=asdict(one), concurrency=asdict(eight), rss_mb=rss)
+    if size >= 100_000 or args.batch_all:
+        rate = scale.batch_rate(index_dir, claims, root / f"batch-{size}.jsonl")
+        print(f"bench_batch passages={n} claims_per_s={rate:.1f}", flush=True)
+        out["batch_claims_per_s"] = rate
+    snapshot = current_snapshot_path(index_dir)
+    lexical = LexicalIndex.load(snapshot / "bm25")
+    lexical_ms = scale.time_queries(
+        lambda q: lexical.rank(claims[int(q[0, 0]) % len(claims)], 100),
+        np.arange(len(claims), dtype=np.float32)[:, None],
+    )
+    print(f"bench_lexical passages={n} query_ms={lexical_ms:.1f}", flush=True)
+    out["lexical_query_ms"] = lexical_ms
+    if size >= 1_000_000 or args.ann_all:
+        out["ann"] = ann(snapshot, n, claims, embedder, root / f"ann-{size}")
+    return out
+
+
+def ann(snapshot: Path, n: int, claims: list[str], embedder: Any, cache: Path) -> dict[str, Any]:
+    """Candidate FAISS indexes against exact search, then the index the snapshot serves."""
+    import faiss
+    import numpy as np
+
+    from index.config import IndexConfig
+    from index.vectors import FaissIndex
+
+    vectors = np.load(snapshot / "vectors.npy", mmap_mode="r")
+    queries = embedder.encode(claims)
+    truth, candidates = scale.ann_candidates(np.ascontiguousarray(vectors), queries, cache)
+    for c in candidates:
+        print(c.line(n), flush=True)
+    manifest = json.loads((snapshot / "manifest.json").read_text())
+    served = FaissIndex.load(
+        snapshot / "vectors.faiss",
+        manifest["index_type"],
+        ef_search=manifest.get("index_params", {}).get("hnsw_ef_search"),
+    )
+    found = np.array([[row for row, _ in served.search(q, 10)] for q in queries])
+    recall = scale.recall_at_10(found, truth)
+    query_ms = scale.time_queries(lambda q: served.search(q[0], 10), queries)
+    index_mb = (snapshot / "vectors.faiss").stat().st_size / 2**20
+    print(
+        f"bench_ann passages={n} recall_at_10={recall:.4f} query_ms={query_ms:.2f} index_mb={index_mb:.0f}"
+        f"  (served: {manifest['index_type']})",
+        flush=True,
+    )
+    del faiss, IndexConfig
+    return {
+        "served": {
+            "index_type": manifest["index_type"],
+            "recall_at_10": recall,
+            "query_ms": query_ms,
+            "index_mb": index_mb,
+        },
+        "candidates": [asdict(c) for c in candidates],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="comma list of passage counts")
+    parser.add_argument("--claims", type=int, default=200, help="fixed claims timed per size")
+    parser.add_argument("--nli-dir", default="../shared/nli", help="the sentence pool and the claims")
+    parser.add_argument("--cache", default="var/bench", help="corpora, indexes and ANN candidates")
+    parser.add_argument("--batch-all", action="store_true", help="bench_batch at every size")
+    parser.add_argument("--ann-all", action="store_true", help="bench_ann at every size")
+    parser.add_argument("--no-stages", action="store_true", help="skip the per-stage table")
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--corpus", default="data/sample", help="corpus of the per-stage table")
+    parser.add_argument("--json", default="var/bench.json", help="also write the figures here")
+    args = parser.parse_args(argv)
+
+    print(cpu_line(), flush=True)
+    from bench.corpus import bench_claims
+    from index import load_embedder
+
+    sizes = [int(s.replace("_", "")) for s in str(args.sizes).split(",") if s.strip()]
+    claims = bench_claims(Path(args.nli_dir), args.claims)
+    embedder = load_embedder()
+    figures: dict[str, Any] = {"cpu": cpu_line(), "sizes": {}}
+    for size in sizes:
+        figures["sizes"][str(size)] = at_size(size, args, claims, embedder)
+    if not args.no_stages:
+        figures["stages"] = stages(args)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
         print(f"\nfigures written to {args.json}")
     return 0
 
