@@ -244,6 +244,44 @@ def ann(snapshot: Path, n: int, claims: list[str], embedder: Any, cache: Path) -
     }
 
 
+SERVING_LAYOUTS = ((2, 4, 1), (1, 4, 2), (1, 8, 2), (2, 4, 2))
+
+
+def serving_matrix(size: int, args: argparse.Namespace, claims: list[str]) -> list[dict[str, Any]]:
+    """One client and 8 clients against each gunicorn layout, on the cached `size` index."""
+    index_dir = Path(args.cache) / f"index-{size}"
+    rows = []
+    for workers, threads, torch_threads in SERVING_LAYOUTS:
+        env = {
+            "CLAIMWIRE_CANDIDATES": str(scale.BENCH_CANDIDATES),
+            "WEB_CONCURRENCY": str(workers),
+            "GUNICORN_THREADS": str(threads),
+            "TORCH_THREADS": str(torch_threads),
+        }
+        with scale.served(index_dir, env) as url:
+            one = scale.post_claims(url, claims, clients=1)
+            eight = scale.post_claims(url, claims, clients=8)
+            rss = scale.server_rss_mb(url)
+        print(
+            f"bench_serving passages={size} workers={workers} threads={threads} "
+            f"torch_threads={torch_threads} "
+            f"p50_ms={one.p50_ms:.1f} p95_ms={one.p95_ms:.1f} clients8_claims_per_s={eight.claims_per_s:.1f} "
+            f"clients8_p50_ms={eight.p50_ms:.1f} rss_mb={rss:.0f}",
+            flush=True,
+        )
+        rows.append(
+            {
+                "workers": workers,
+                "threads": threads,
+                "torch_threads": torch_threads,
+                "one": asdict(one),
+                "eight": asdict(eight),
+                "rss_mb": rss,
+            }
+        )
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
@@ -254,6 +292,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-all", action="store_true", help="bench_batch at every size")
     parser.add_argument("--ann-all", action="store_true", help="bench_ann at every size")
     parser.add_argument("--no-stages", action="store_true", help="skip the per-stage table")
+    parser.add_argument(
+        "--serving",
+        action="store_true",
+        help="also time gunicorn layouts (workers x threads x torch threads) at the last size",
+    )
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--corpus", default="data/sample", help="corpus of the per-stage table")
     parser.add_argument("--json", default="var/bench.json", help="also write the figures here")
@@ -269,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict[str, Any] = {"cpu": cpu_line(), "sizes": {}}
     for size in sizes:
         figures["sizes"][str(size)] = at_size(size, args, claims, embedder)
+    if args.serving:
+        figures["serving"] = serving_matrix(sizes[-1], args, claims)
     if not args.no_stages:
         figures["stages"] = stages(args)
     if args.json:

@@ -183,7 +183,7 @@ def served(index_dir: Path, env: dict[str, str] | None = None, timeout: float = 
 
 def server_rss_mb(url: str) -> float:
     """Resident memory of the gunicorn listening on `url`: master plus workers, in MB."""
-    import psutil  # type: ignore[import-untyped]
+    import psutil
 
     port = int(url.rsplit(":", 1)[1])
     for conn in psutil.net_connections(kind="tcp"):

@@ -31,6 +31,9 @@ then `test_config`):
     LOG_CLAIMS                 false  put claim texts in the JSON access log
     RELOAD_INTERVAL            2.0    seconds between checks for a new snapshot
     RELOAD_THREAD              true   check from a daemon thread (requests check too)
+    VECTOR_STORE               faiss  faiss | milvus: where the dense side is searched (docs/scale.md)
+    MILVUS_URI                 var/milvus.db  Milvus server URI or milvus-lite .db path
+    (CLAIMWIRE_PRECISION / _EMBEDDING_PRECISION / _STANCE_PRECISION: index.precision)
 
 Wiring tests inject objects through `test_config`: `EMBEDDER` and `STANCE` (models, so none is
 loaded), or `MODEL_LOADER` (`() -> (embedder, stance)`), and `SNAPSHOT_LOADER`
