@@ -65,8 +65,8 @@ def test_a_not_yet_sentence_never_supports_the_claim_that_it_happened(real_clien
 @pytest.mark.xfail(
     strict=True,
     reason="known weakness (models/stance-minilm-l6-nli/README.md): the Korea Herald denial is in "
-    "contradicting, but at c 0.35-0.44, under the fitted CONFLICT_THRESHOLD 0.6, so the supporting "
-    "side (0.77) wins the verdict",
+    "contradicting, but at 0.48-0.66, under the fitted CONFLICT_THRESHOLD 0.7, so the supporting "
+    "side (0.84) wins the verdict",
 )
 def test_cheongung_claim_is_conflicting(real_client: FlaskClient) -> None:
     body = verify(real_client, CHEONGUNG_SHORT)
