@@ -152,11 +152,14 @@ def served(index_dir: Path, env: dict[str, str] | None = None, timeout: float = 
         **(env or {}),
     }
     gunicorn = Path(sys.executable).parent / "gunicorn"
+    # The server's log goes to a file: a pipe nobody reads fills up and blocks the workers.
+    log_path = Path(index_dir).parent / f"server-{Path(index_dir).name}.log"
+    log = log_path.open("w", encoding="utf-8")
     proc = subprocess.Popen(
         [str(gunicorn), "-c", "service/gunicorn_conf.py", "service:create_app()"],
         env=full_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         text=True,
     )
     url = f"http://127.0.0.1:{port}"
@@ -164,7 +167,7 @@ def served(index_dir: Path, env: dict[str, str] | None = None, timeout: float = 
         deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {proc.stderr.read() if proc.stderr else ''}")
+                raise RuntimeError(f"gunicorn exited: {log_path.read_text()[-2000:]}")
             with contextlib.suppress(httpx.HTTPError):
                 # every worker must be ready: ask a few times (connections land on any worker)
                 if all(httpx.get(f"{url}/ready", timeout=5).status_code == 200 for _ in range(6)):
@@ -179,6 +182,7 @@ def served(index_dir: Path, env: dict[str, str] | None = None, timeout: float = 
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
 
 
 def server_rss_mb(url: str) -> float:

@@ -14,20 +14,20 @@ class IndexConfig:
 
     `hnsw_threshold`: passage count at which the FAISS index switches from exact
     `IndexFlatIP` to the approximate index `ann` (inner product): `ivf_sq8` (IVF cells of 8-bit
-    scalar-quantised vectors, `ivf_nprobe` cells searched per query; chosen by `make bench` at 1M
-    passages, README "Speed") or `hnsw` (`IndexHNSWFlat`). `hnsw_m`, `hnsw_ef_construction` and
-    `hnsw_ef_search` are the HNSW graph parameters (efSearch is stored in the manifest and
-    applied on load). `exhaustive_below`: indexes smaller than this are searched in full on
-    every query, so filters never lose recall; larger ones over-fetch `overfetch` x k and grow
-    the fetch until k filtered hits are found.
+    scalar-quantised vectors, `ivf_nprobe` cells searched per query, a tenth of them by default;
+    chosen by `make bench` at 1M passages, README "Speed") or `hnsw` (`IndexHNSWFlat`). `hnsw_m`,
+    `hnsw_ef_construction` and `hnsw_ef_search` are the HNSW graph parameters (efSearch is
+    stored in the manifest and applied on load). `exhaustive_below`: indexes smaller than this
+    are searched in full on every query, so filters never lose recall; larger ones over-fetch
+    `overfetch` x k and grow the fetch until k filtered hits are found.
     """
 
     hnsw_threshold: int = DEFAULT_HNSW_THRESHOLD
     hnsw_m: int = 32
     hnsw_ef_construction: int = 200
     hnsw_ef_search: int = 128
-    ann: str = "hnsw"
-    ivf_nprobe: int = 64
+    ann: str = "ivf_sq8"
+    ivf_nprobe: int | None = None  # None: a tenth of the cells (recall@10 >= 0.95, `make bench`)
     batch_size: int = 64
     keep_snapshots: int = 3
     min_passage_words: int = 4
@@ -39,7 +39,7 @@ class IndexConfig:
     def __post_init__(self) -> None:
         if self.ann not in ("hnsw", "ivf_sq8"):
             raise ValueError("ann must be hnsw or ivf_sq8")
-        if self.ivf_nprobe < 1:
+        if self.ivf_nprobe is not None and self.ivf_nprobe < 1:
             raise ValueError("ivf_nprobe must be >= 1")
         if self.hnsw_threshold < 1:
             raise ValueError("hnsw_threshold must be >= 1")

@@ -51,7 +51,7 @@ from index.lexical import LexicalIndex
 from index.passages import Segmenter, article_passages
 from index.schema import InputIssue, Passage, SearchFilters, SearchHit
 from index.search import rrf_fuse
-from index.vectors import HNSW, FaissIndex, VectorIndex
+from index.vectors import HNSW, IVF_SQ8, FaissIndex, VectorIndex
 
 FORMAT_VERSION = 1
 MANIFEST_FILE = "manifest.json"
@@ -495,6 +495,9 @@ def _write_snapshot(
         if faiss_index.index_type == HNSW
         else {}
     )
+    if faiss_index.index_type == IVF_SQ8:
+        ivf = faiss_index.faiss_index
+        index_params.update(ivf_lists=int(ivf.nlist), ivf_nprobe=int(ivf.nprobe))
     index_params["hnsw_threshold"] = config.hnsw_threshold
     manifest = SnapshotManifest(
         snapshot_id=snapshot_id,
@@ -556,7 +559,7 @@ class FaissStore:
     """The default store: the snapshot's own FAISS index file, loaded into the process."""
 
     name = "faiss"
-    maps_vectors = False
+    maps_vectors = True  # vectors.npy memory-mapped: the page cache is shared by the workers
 
     def open(
         self,

@@ -71,7 +71,9 @@ class FaissIndex:
             # k-means on a fixed sample (64 per cell, FAISS's own cap is 256): as good, much faster
             sample = np.random.default_rng(0).choice(n, size=min(n, 64 * lists), replace=False)
             index.train(np.ascontiguousarray(vectors[np.sort(sample)], dtype=np.float32))
-            index.nprobe = min(lists, config.ivf_nprobe)  # saved with the index
+            # saved with the index; a tenth of the cells: a twentieth kept only 0.93 of the exact
+            # top 10 at 100k passages (`make bench`)
+            index.nprobe = min(lists, config.ivf_nprobe or max(1, lists // 10))
         else:
             index = faiss.IndexHNSWFlat(dim, config.hnsw_m, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = config.hnsw_ef_construction

@@ -69,12 +69,18 @@ def test_layout_manifest_and_report(tmp_path: Path, hash_embedder: Embedder) -> 
     assert vectors.dtype == np.float32 and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
-def test_hnsw_chosen_above_threshold(tmp_path: Path, hash_embedder: Embedder) -> None:
-    config = IndexConfig(hnsw_threshold=10, hnsw_m=8, hnsw_ef_search=32)
+@pytest.mark.parametrize("ann", ["ivf_sq8", "hnsw"])
+def test_the_ann_index_is_chosen_above_threshold(tmp_path: Path, hash_embedder: Embedder, ann: str) -> None:
+    config = IndexConfig(hnsw_threshold=10, ann=ann, hnsw_m=8, hnsw_ef_search=32)
     report = build_index(SAMPLE, tmp_path, hash_embedder, config, progress=False)
     snapshot = Snapshot.load(report.path, hash_embedder)
-    assert report.index_type == snapshot.manifest.index_type == "hnsw_flat_ip"
-    assert snapshot.manifest.index_params["hnsw_ef_search"] == 32
+    params = snapshot.manifest.index_params
+    if ann == "hnsw":
+        assert report.index_type == snapshot.manifest.index_type == "hnsw_flat_ip"
+        assert params["hnsw_ef_search"] == 32
+    else:
+        assert report.index_type == snapshot.manifest.index_type == "ivf_sq8_ip"
+        assert params["ivf_nprobe"] == max(1, params["ivf_lists"] // 10)
     hits = snapshot.search("Cheongung air defense", 3)
     assert len(hits) == 3
 
