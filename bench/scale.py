@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,7 @@ class BuildFigures:
     precision: str
     built_at: str
     cpu: str
+    timings: dict[str, float] = field(default_factory=dict)  # the build's stages (BuildReport)
 
     def line(self) -> str:
         return (
@@ -119,6 +120,7 @@ def build_cached(size: int, root: Path, nli_dir: Path, embedder: Any) -> tuple[P
         precision=str(getattr(embedder, "precision", "fp32")),
         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         cpu=cpu_name(),
+        timings={k: round(v, 2) for k, v in report.timings.items()},
     )
     tmp = record.with_suffix(".tmp")
     tmp.write_text(json.dumps(asdict(figures), indent=2) + "\n")

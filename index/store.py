@@ -143,6 +143,8 @@ class BuildReport:
     index_type: str = ""
     corpus: str = ""
     seconds: float = 0.0
+    # seconds per stage: read (corpus), split, embed, write (passages, vectors), ann, bm25, finish
+    timings: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         lines = [
@@ -155,7 +157,12 @@ class BuildReport:
         lines += [
             f"snapshot:  {self.snapshot_id}",
             f"path:      {self.path}",
-            f"time:      {self.seconds:.1f}s",
+            f"time:      {self.seconds:.1f}s"
+            + (
+                " (" + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items()) + ")"
+                if self.timings
+                else ""
+            ),
         ]
         return "\n".join(lines)
 
@@ -384,16 +391,20 @@ def publish_build(
     config: IndexConfig,
     *,
     started: float,
+    timings: dict[str, float] | None = None,
 ) -> BuildReport:
     """Write and publish the snapshot of a build under the build lock; `vectors()` runs under it too.
 
     `model` names the embedding model in the manifest (its name and dimension are checked against
     the vectors). Shared by `build_index` and the Ray build, so both publish the same files.
+    `timings` (the caller's stages so far) gets each stage's seconds and goes into the report.
     """
+    timings = timings if timings is not None else {}
     out_root.mkdir(parents=True, exist_ok=True)
     with _build_lock(out_root):
         _clean_stale(out_root)
-        array = vectors()
+        with _timed(timings, "embed"):
+            array = vectors()
         _check_vectors(array, len(found.passages), model)
 
         def write(tmp: Path, snapshot_id: str) -> str:
@@ -408,6 +419,7 @@ def publish_build(
                 corpus,
                 found.documents,
                 found.issues,
+                timings,
             )
 
         snapshot_id, final, index_type = stage_snapshot(out_root, checksum, write, config.keep_snapshots)
@@ -420,7 +432,17 @@ def publish_build(
         index_type=index_type,
         corpus=str(corpus),
         seconds=time.monotonic() - started,
+        timings=timings,
     )
+
+
+@contextlib.contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    start = time.monotonic()
+    try:
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + time.monotonic() - start
 
 
 def build_index(
@@ -441,8 +463,11 @@ def build_index(
     started = time.monotonic()
     config = config or IndexConfig()
     corpus = Path(corpus)
-    data = load_corpus(corpus)
-    found = collect_passages(corpus, data.articles, split_articles(data.articles, config), data.issues)
+    timings: dict[str, float] = {}
+    with _timed(timings, "read"):
+        data = load_corpus(corpus)
+    with _timed(timings, "split"):
+        found = collect_passages(corpus, data.articles, split_articles(data.articles, config), data.issues)
     texts = [p.text for p in found.passages]
     return publish_build(
         corpus,
@@ -453,6 +478,7 @@ def build_index(
         embedder,
         config,
         started=started,
+        timings=timings,
     )
 
 
@@ -467,21 +493,27 @@ def _write_snapshot(
     corpus: Path,
     documents: int,
     issues: Sequence[InputIssue],
+    timings: dict[str, float] | None = None,
 ) -> str:
-    with (tmp / PASSAGES_FILE).open("w", encoding="utf-8") as fh:
-        for passage in passages:
-            fh.write(json.dumps(passage.to_json(), ensure_ascii=False) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    with (tmp / VECTORS_FILE).open("wb") as bfh:
-        np.save(bfh, vectors, allow_pickle=False)
-        bfh.flush()
-        os.fsync(bfh.fileno())
+    timings = timings if timings is not None else {}
+    with _timed(timings, "write"):
+        with (tmp / PASSAGES_FILE).open("w", encoding="utf-8") as fh:
+            for passage in passages:
+                fh.write(json.dumps(passage.to_json(), ensure_ascii=False) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        with (tmp / VECTORS_FILE).open("wb") as bfh:
+            np.save(bfh, vectors, allow_pickle=False)
+            bfh.flush()
+            os.fsync(bfh.fileno())
     _pause_for_tests(tmp)
-    faiss_index = FaissIndex.build(vectors, config)
-    faiss_index.save(tmp / FAISS_FILE)
+    with _timed(timings, "ann"):
+        faiss_index = FaissIndex.build(vectors, config)
+        faiss_index.save(tmp / FAISS_FILE)
     (tmp / BM25_DIR).mkdir()
-    LexicalIndex.build([p.text for p in passages]).save(tmp / BM25_DIR)
+    with _timed(timings, "bm25"):
+        LexicalIndex.build([p.text for p in passages]).save(tmp / BM25_DIR)
+    finish = time.monotonic()
     files = _data_files(tmp)
     for path in files:
         _fsync_path(path)
@@ -517,6 +549,7 @@ def _write_snapshot(
     )
     _write_json(tmp / MANIFEST_FILE, manifest.to_json())
     _fsync_path(tmp)
+    timings["finish"] = timings.get("finish", 0.0) + time.monotonic() - finish  # checksums, fsyncs
     return faiss_index.index_type
 
 
