@@ -94,10 +94,12 @@ def quantize_int8(model: Any) -> Any:
         return quantize(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
+def describe_cpu() -> str:
+    """What the choice was made on: torch's CPU capability and the bf16 flags."""
+    found = sorted(cpu_flags() & set(BF16_FLAGS))
+    return f"torch CPU capability {cpu_capability()}, bf16 flags: {', '.join(found) or 'none'}"
+
+
 def describe(precision: Precision) -> str:
     """One line for logs: what was chosen and why."""
-    found = sorted(cpu_flags() & set(BF16_FLAGS))
-    return (
-        f"precision {precision} (torch CPU capability {cpu_capability()}, "
-        f"bf16 flags: {', '.join(found) or 'none'})"
-    )
+    return f"precision {precision} ({describe_cpu()})"

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from index import Embedder, SnapshotError, current_snapshot_path
+from index.precision import describe_cpu
 from stance.model import StanceModel
 
 from .pipeline import Query, SearchIndex, Thresholds, Verification, verify, verify_many
@@ -127,10 +128,12 @@ class Runtime:
                 self._fail(f"cannot load models: {type(exc).__name__}: {exc}")
                 return False
             log.info(
-                "models loaded: embedding=%s stance=%s stance precision=%s",
+                "models loaded: embedding=%s stance=%s precision: embedding %s, stance %s (%s)",
                 self._models[0].name,
                 self._models[1].name,
+                getattr(self._models[0], "precision", "n/a"),
                 getattr(self._models[1], "precision", "n/a"),
+                describe_cpu(),
             )
         try:
             path = current_snapshot_path(self.index_dir).resolve()
