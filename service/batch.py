@@ -37,13 +37,12 @@ from marshmallow.experimental.context import Context
 
 from .claimreview import LOCAL_URL, claim_review
 from .errors import VALIDATION, flatten
-from .pipeline import Query, Thresholds, Verification
+from .pipeline import Query, Thresholds
 from .runtime import Loaded, Runtime, default_model_loader, snapshot_loader
 from .schemas import BatchClaimSchema, BatchResultSchema, ClaimReviewSchema
 
 FORMATS = ("verify", "claimreview")
-# Claims verified together (one embedder call, one stance call): 16 keeps the stance batches full
-# and loses at most 16 claims' work to a Ctrl-C.
+# Claims per Ray task (`--chunk-size`); a local run writes each claim's line as it is done.
 CHUNK = 16
 
 
@@ -159,36 +158,30 @@ def verify_chunk(
     """The output record of each item, in order, and whether it is an error record.
 
     The one place claims become lines of OUT: `run` calls it here, the Ray path
-    (`service.ray_batch`) on its actors. The chunk's claims are verified together
-    (`Loaded.verify_many`: one embedder call, one stance call); should that fail, each claim is
-    verified alone, so a claim that fails is its own error record, never an exception.
+    (`service.ray_batch`) on its actors. Each claim is verified on its own, exactly as `/verify`
+    does. Verifying claims together (`Loaded.verify_many`, one stance call for all their passages)
+    moves a bf16 score in its third decimal with the claims it shares a batch with, so a resumed or
+    distributed run would not write the same file as an uninterrupted one; records stay exact.
+    A claim that fails is its own error record, never an exception.
     """
     result_schema, review_schema = _schemas()
-    valid = [item for item in items if item.options is not None]
-    results: dict[str, Verification | Exception] = {}
-    try:
-        batch = loaded.verify_many([Query.from_options(i.options or {}) for i in valid], thresholds)
-        results = {item.id: result for item, result in zip(valid, batch, strict=True)}
-    except Exception:  # find the claim that fails; the others still get their answers
-        for item in valid:
-            try:
-                results[item.id] = loaded.verify(Query.from_options(item.options or {}), thresholds)
-            except Exception as exc:
-                results[item.id] = exc
     done: list[tuple[dict[str, Any], bool]] = []
     for item in items:
-        result = results.get(item.id)
-        if item.options is None or result is None:
+        if item.options is None:
             done.append(({"id": item.id, "error": item.error}, True))
-        elif isinstance(result, Exception):
+            continue
+        try:
+            result = loaded.verify(Query.from_options(item.options), thresholds)
+        except Exception as exc:  # one bad claim must not end the run
             problem = {
                 "type": "about:blank",
                 "title": "Internal Server Error",
                 "status": 500,
-                "detail": f"{type(result).__name__}: {result}",
+                "detail": f"{type(exc).__name__}: {exc}",
             }
             done.append(({"id": item.id, "error": problem}, True))
-        elif output.format == "claimreview":
+            continue
+        if output.format == "claimreview":
             review = claim_review(result, organization=output.organization, public_url=output.public_url)
             done.append(({**review_schema.dump(review), "identifier": item.id}, False))
         else:
@@ -230,12 +223,12 @@ def run(
     output: str = "verify",
     organization: str = "claimwire",
     public_url: str = LOCAL_URL,
-    chunk: int = CHUNK,
+    chunk: int = 1,
 ) -> Summary:
     """Verify every item not already in `out`, appending one line each; counts go to `summary`.
 
-    Claims are verified `chunk` at a time (`verify_chunk`); each chunk's lines are written, flushed
-    and fsynced before the next starts, so Ctrl-C loses at most one chunk's work and never a line.
+    Each line is written, flushed and fsynced as its claim is done (`chunk` claims at a time), so
+    Ctrl-C loses no finished claim and never leaves half a line.
 
     `output` is `verify` (the /verify body plus `id`) or `claimreview` (schema.org ClaimReview
     JSON-LD with `identifier`, by `organization`, permalinks under `public_url`).
@@ -285,11 +278,11 @@ def main(argv: list[str] | None = None) -> int:
         "--chunk-size",
         type=int,
         metavar="N",
-        help=f"claims verified together, and per Ray task (default {CHUNK})",
+        help=f"claims per Ray task (default {CHUNK})",
     )
     args = parser.parse_args(argv)
-    if not args.ray and args.ray_actors is not None:
-        parser.error("--ray-actors goes with --ray")
+    if not args.ray and (args.ray_actors is not None or args.chunk_size is not None):
+        parser.error("--ray-actors and --chunk-size go with --ray")
     if (args.ray_actors is not None and args.ray_actors < 1) or (
         args.chunk_size is not None and args.chunk_size < 1
     ):
@@ -354,7 +347,6 @@ def main(argv: list[str] | None = None) -> int:
             output=output.format,
             organization=output.organization,
             public_url=output.public_url,
-            chunk=args.chunk_size or CHUNK,
         )
     except KeyboardInterrupt:
         print("interrupted; run again to resume", file=sys.stderr)

@@ -26,7 +26,6 @@ from .batch import CHUNK, Item, Output, Summary, completed_ids, pending_items, r
 from .pipeline import Thresholds
 
 #: Claims per task: small enough that every actor gets work and the output moves steadily.
-# the local run's chunks: claims verified together give the same records on either path
 DEFAULT_CHUNK = CHUNK
 #: Loading settings an actor needs, taken from the driver's configuration.
 ACTOR_KEYS = (

@@ -167,7 +167,7 @@ def test_a_collection_per_snapshot_made_once_and_dropped_with_it(
 @pytest.mark.milvus
 def test_hnsw_above_the_threshold(tmp_path: Path, hash_embedder: Embedder, milvus_uri: str) -> None:
     root = tmp_path / "index"
-    config = IndexConfig(hnsw_threshold=10)  # the sample's 91 passages become an HNSW index
+    config = IndexConfig(hnsw_threshold=10, ann="hnsw")  # the sample's 91 passages: an HNSW index
     build_index(SAMPLE, root, hash_embedder, config, progress=False)
     faiss = Snapshot.load(root, hash_embedder, config=config)
     milvus = Snapshot.load(root, hash_embedder, config=config, store=MilvusStore(milvus_uri))

@@ -73,8 +73,8 @@ def test_interrupted_run_resumes_where_it_stopped(tmp_path: Path) -> None:
     claims.write_text("".join(f"claim number {n}\n" for n in range(1, 6)))
     out = tmp_path / "out.jsonl"
     items = list(read_claims(claims))
-    with pytest.raises(KeyboardInterrupt):  # chunks of one claim: each line is written as it is done
-        run(items, out, loaded(InterruptingStance(after=2)), Thresholds(), progress=False, chunk=1)
+    with pytest.raises(KeyboardInterrupt):
+        run(items, out, loaded(InterruptingStance(after=2)), Thresholds(), progress=False)
     assert [r["id"] for r in lines(out)] == ["1", "2"]
     with out.open("a") as f:  # a crash in the middle of a write leaves half a line
         f.write('{"id": "3", "claim": "claim numb')
