@@ -42,7 +42,7 @@ from .runtime import Loaded, Runtime, default_model_loader, snapshot_loader
 from .schemas import BatchClaimSchema, BatchResultSchema, ClaimReviewSchema
 
 FORMATS = ("verify", "claimreview")
-# Claims per Ray task (`--chunk-size`); a local run writes each claim's line as it is done.
+# Claims verified together (one embedder call, one stance call), locally and per Ray task.
 CHUNK = 16
 
 
@@ -158,30 +158,36 @@ def verify_chunk(
     """The output record of each item, in order, and whether it is an error record.
 
     The one place claims become lines of OUT: `run` calls it here, the Ray path
-    (`service.ray_batch`) on its actors. Each claim is verified on its own, exactly as `/verify`
-    does. Verifying claims together (`Loaded.verify_many`, one stance call for all their passages)
-    moves a bf16 score in its third decimal with the claims it shares a batch with, so a resumed or
-    distributed run would not write the same file as an uninterrupted one; records stay exact.
-    A claim that fails is its own error record, never an exception.
+    (`service.ray_batch`) on its actors. The chunk's claims are verified together
+    (`Loaded.verify_many`: one embedder call, one stance call for all their passages); should
+    that fail, each claim is verified alone, so a claim that fails is its own error record.
     """
     result_schema, review_schema = _schemas()
+    valid = [item for item in items if item.options is not None]
+    results: dict[int, Any] = {}
+    try:
+        batch = loaded.verify_many([Query.from_options(i.options or {}) for i in valid], thresholds)
+        results = {id(item): result for item, result in zip(valid, batch, strict=True)}
+    except Exception:  # find the claim that fails; the others still get their answers
+        for item in valid:
+            try:
+                results[id(item)] = loaded.verify(Query.from_options(item.options or {}), thresholds)
+            except Exception as exc:
+                results[id(item)] = exc
     done: list[tuple[dict[str, Any], bool]] = []
     for item in items:
-        if item.options is None:
+        result = results.get(id(item))
+        if item.options is None or result is None:
             done.append(({"id": item.id, "error": item.error}, True))
-            continue
-        try:
-            result = loaded.verify(Query.from_options(item.options), thresholds)
-        except Exception as exc:  # one bad claim must not end the run
+        elif isinstance(result, Exception):
             problem = {
                 "type": "about:blank",
                 "title": "Internal Server Error",
                 "status": 500,
-                "detail": f"{type(exc).__name__}: {exc}",
+                "detail": f"{type(result).__name__}: {result}",
             }
             done.append(({"id": item.id, "error": problem}, True))
-            continue
-        if output.format == "claimreview":
+        elif output.format == "claimreview":
             review = claim_review(result, organization=output.organization, public_url=output.public_url)
             done.append(({**review_schema.dump(review), "identifier": item.id}, False))
         else:
@@ -189,17 +195,29 @@ def verify_chunk(
     return done
 
 
-def pending_items(items: Iterable[Item], summary: Summary) -> list[Item]:
-    """The items still to verify, in order: not in `summary.done`, each id once (the rest are skipped)."""
-    pending: list[Item] = []
+def plan_chunks(items: Iterable[Item], summary: Summary, size: int) -> list[tuple[list[Item], list[bool]]]:
+    """The input cut into fixed chunks of `size` by position, each with which items to write.
+
+    A chunk is verified whole even when some of its claims are already in OUT (or repeat an id),
+    so each claim is always read with the same batch-mates: a resumed run, or a Ray run with the
+    same `size`, writes exactly the records an uninterrupted run writes (bf16 scores move in their
+    third decimal with their batch-mates). Chunks with nothing to write are not verified at all.
+    """
     seen = set(summary.done)
-    for item in items:
-        if item.id in seen:
-            summary.skipped += 1
-            continue
-        seen.add(item.id)
-        pending.append(item)
-    return pending
+    ordered = list(items)
+    plan: list[tuple[list[Item], list[bool]]] = []
+    for start in range(0, len(ordered), max(1, size)):
+        chunk = ordered[start : start + max(1, size)]
+        write = []
+        for item in chunk:
+            fresh = item.id not in seen
+            if not fresh:
+                summary.skipped += 1
+            seen.add(item.id)
+            write.append(fresh)
+        if any(write):
+            plan.append((chunk, write))
+    return plan
 
 
 def record_line(out: TextIO, record: dict[str, Any], error: bool, item_id: str, summary: Summary) -> None:
@@ -223,12 +241,13 @@ def run(
     output: str = "verify",
     organization: str = "claimwire",
     public_url: str = LOCAL_URL,
-    chunk: int = 1,
+    chunk: int = CHUNK,
 ) -> Summary:
     """Verify every item not already in `out`, appending one line each; counts go to `summary`.
 
-    Each line is written, flushed and fsynced as its claim is done (`chunk` claims at a time), so
-    Ctrl-C loses no finished claim and never leaves half a line.
+    Claims are verified in fixed chunks of `chunk` (`plan_chunks`, `verify_chunk`); each chunk's
+    lines are written, flushed and fsynced before the next starts, so Ctrl-C loses at most one
+    chunk's work and never leaves half a line.
 
     `output` is `verify` (the /verify body plus `id`) or `claimreview` (schema.org ClaimReview
     JSON-LD with `identifier`, by `organization`, permalinks under `public_url`).
@@ -238,17 +257,23 @@ def run(
 
     summary = summary if summary is not None else Summary()
     summary.done = completed_ids(out)
-    pending = pending_items(items, summary)
+    plan = plan_chunks(items, summary, chunk)
     # disable=None: a bar only on a terminal, never in a log file
     with (
         out.open("a", encoding="utf-8") as f,
-        tqdm(total=len(pending), desc="verify", unit="claim", disable=None if progress else True) as bar,
+        tqdm(
+            total=sum(sum(w) for _, w in plan),
+            desc="verify",
+            unit="claim",
+            disable=None if progress else True,
+        ) as bar,
     ):
-        for start in range(0, len(pending), chunk):
-            part = pending[start : start + chunk]
-            for item, (record, error) in zip(part, verify_chunk(part, loaded, thresholds, how), strict=True):
-                record_line(f, record, error, item.id, summary)
-            bar.update(len(part))
+        for part, write in plan:
+            records = verify_chunk(part, loaded, thresholds, how)
+            for item, wanted, (record, error) in zip(part, write, records, strict=True):
+                if wanted:
+                    record_line(f, record, error, item.id, summary)
+            bar.update(sum(write))
     return summary
 
 
@@ -278,11 +303,11 @@ def main(argv: list[str] | None = None) -> int:
         "--chunk-size",
         type=int,
         metavar="N",
-        help=f"claims per Ray task (default {CHUNK})",
+        help=f"claims verified together, and per Ray task (default {CHUNK})",
     )
     args = parser.parse_args(argv)
-    if not args.ray and (args.ray_actors is not None or args.chunk_size is not None):
-        parser.error("--ray-actors and --chunk-size go with --ray")
+    if not args.ray and args.ray_actors is not None:
+        parser.error("--ray-actors goes with --ray")
     if (args.ray_actors is not None and args.ray_actors < 1) or (
         args.chunk_size is not None and args.chunk_size < 1
     ):
@@ -347,6 +372,7 @@ def main(argv: list[str] | None = None) -> int:
             output=output.format,
             organization=output.organization,
             public_url=output.public_url,
+            chunk=args.chunk_size or CHUNK,
         )
     except KeyboardInterrupt:
         print("interrupted; run again to resume", file=sys.stderr)

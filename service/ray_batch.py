@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .batch import CHUNK, Item, Output, Summary, completed_ids, pending_items, record_line, verify_chunk
+from .batch import CHUNK, Item, Output, Summary, completed_ids, plan_chunks, record_line, verify_chunk
 from .pipeline import Thresholds
 
 #: Claims per task: small enough that every actor gets work and the output moves steadily.
@@ -76,11 +76,6 @@ class VerifyWorker:
         return verify_chunk(items, self._loaded, thresholds, output)
 
 
-def chunks(items: Sequence[Item], size: int) -> list[list[Item]]:
-    """Consecutive chunks of `size` items, in order."""
-    return [list(items[start : start + size]) for start in range(0, len(items), size)]
-
-
 def actor_env() -> dict[str, str]:
     """The driver's CLAIMWIRE_* variables (and model-loading ones), for the actors."""
     return {
@@ -115,10 +110,10 @@ def run_ray(
     output = output or Output()
     summary = summary if summary is not None else Summary()
     summary.done = completed_ids(out)
-    pending = pending_items(items, summary)
-    if not pending:
+    plan = plan_chunks(items, summary, chunk_size)  # the local run's chunks: the same records
+    if not plan:
         return summary
-    work = chunks(pending, max(1, chunk_size))
+    work = [part for part, _ in plan]
     ray = _ray()
     started_ray = connect(address)
     pool_actors: list[Any] = []
@@ -144,13 +139,17 @@ def run_ray(
         with (
             out.open("a", encoding="utf-8") as f,
             tqdm(
-                total=len(pending), desc="verify (ray)", unit="claim", disable=None if progress else True
+                total=sum(sum(w) for _, w in plan),
+                desc="verify (ray)",
+                unit="claim",
+                disable=None if progress else True,
             ) as bar,
         ):
-            for chunk, records in zip(work, results, strict=True):
-                for item, (record, error) in zip(chunk, records, strict=True):
-                    record_line(f, record, error, item.id, summary)
-                bar.update(len(chunk))
+            for (chunk, write), records in zip(plan, results, strict=True):
+                for item, wanted, (record, error) in zip(chunk, write, records, strict=True):
+                    if wanted:
+                        record_line(f, record, error, item.id, summary)
+                bar.update(sum(write))
     finally:
         if started_ray:
             ray.shutdown()

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from service_fakes import FakeEmbedder, FakeSnapshot, FakeStance, default_rows
 
-from service.batch import completed_ids, read_claims, run
+from service.batch import Item, Summary, completed_ids, plan_chunks, read_claims, run
 from service.pipeline import Thresholds
 from service.runtime import Loaded
 from stance.model import NLIScores
@@ -73,8 +73,8 @@ def test_interrupted_run_resumes_where_it_stopped(tmp_path: Path) -> None:
     claims.write_text("".join(f"claim number {n}\n" for n in range(1, 6)))
     out = tmp_path / "out.jsonl"
     items = list(read_claims(claims))
-    with pytest.raises(KeyboardInterrupt):
-        run(items, out, loaded(InterruptingStance(after=2)), Thresholds(), progress=False)
+    with pytest.raises(KeyboardInterrupt):  # chunks of one: a line per claim as it is done
+        run(items, out, loaded(InterruptingStance(after=2)), Thresholds(), progress=False, chunk=1)
     assert [r["id"] for r in lines(out)] == ["1", "2"]
     with out.open("a") as f:  # a crash in the middle of a write leaves half a line
         f.write('{"id": "3", "claim": "claim numb')
@@ -98,3 +98,23 @@ def test_batch_records_match_the_http_body(tmp_path: Path, client: Any) -> None:
         "/verify/batch", json={"claims": [{"id": "x", "claim": "Ukraine asked for propellant charges"}]}
     )
     assert record == http.get_json()["results"][0]
+
+
+def test_a_resumed_run_reads_each_claim_with_the_same_batch_mates() -> None:
+    """Chunks are cut by input position and verified whole, so a resumed run writes what an
+    uninterrupted one writes (in bf16 a score moves with the claims sharing its stance batch)."""
+    items = [Item(str(n), {"claim": f"claim {n}"}) for n in range(1, 8)]
+    summary = Summary(done={"1", "2", "3"})
+    plan = plan_chunks(items, summary, 3)  # the first chunk is all done: not verified at all
+    assert [([i.id for i in part], write) for part, write in plan] == [
+        (["4", "5", "6"], [True, True, True]),
+        (["7"], [True]),
+    ]
+    summary = Summary(done={"1", "2", "4"})
+    plan = plan_chunks(items, summary, 3)  # done claims are read again with their chunk, not written
+    assert [([i.id for i in part], write) for part, write in plan] == [
+        (["1", "2", "3"], [False, False, True]),
+        (["4", "5", "6"], [False, True, True]),
+        (["7"], [True]),
+    ]
+    assert summary.skipped == 3
