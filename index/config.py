@@ -17,9 +17,9 @@ class IndexConfig:
     scalar-quantised vectors, `ivf_nprobe` cells searched per query, a tenth of them by default;
     chosen by `make bench` at 1M passages, README "Speed") or `hnsw` (`IndexHNSWFlat`). `hnsw_m`,
     `hnsw_ef_construction` and `hnsw_ef_search` are the HNSW graph parameters (efSearch is
-    stored in the manifest and applied on load). `exhaustive_below`: indexes smaller than this
-    are searched in full on every query, so filters never lose recall; larger ones over-fetch
-    `overfetch` x k and grow the fetch until k filtered hits are found.
+    stored in the manifest and applied on load). `exhaustive_below`: filtered searches of
+    indexes smaller than this are searched in full, so filters never lose recall; other searches
+    over-fetch `overfetch` x k from each side and grow the fetch until k filtered hits are found.
     """
 
     hnsw_threshold: int = DEFAULT_HNSW_THRESHOLD
