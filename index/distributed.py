@@ -89,6 +89,17 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> bool:
     return True
 
 
+def release(started: bool, actors: Sequence[Any]) -> None:
+    """End a Ray job: shut Ray down when `connect` started it; else free the actors' CPUs and
+    memory and leave the caller's Ray running."""
+    ray = _ray()
+    if started:
+        ray.shutdown()
+    else:
+        for actor in actors:
+            ray.kill(actor)
+
+
 def build_index_ray(
     corpus: Path,
     out_root: Path,
@@ -141,11 +152,7 @@ def build_index_ray(
                 chunks.append(vectors)
                 bar.update(len(batch))
     finally:
-        if started_ray:
-            ray.shutdown()
-        else:  # the caller's Ray goes on: free the CPUs and memory the actors hold
-            for actor in pool_actors:
-                ray.kill(actor)
+        release(started_ray, pool_actors)
     found_passages = collect_passages(corpus, data.articles, split, data.issues)
     array = (
         np.concatenate(chunks, axis=0).astype(np.float32, copy=False)

@@ -253,28 +253,42 @@ def run(
     JSON-LD with `identifier`, by `organization`, permalinks under `public_url`).
     """
     how = Output(output, organization, public_url)
-    from tqdm import tqdm
-
     summary = summary if summary is not None else Summary()
     summary.done = completed_ids(out)
     plan = plan_chunks(items, summary, chunk)
+    records = (verify_chunk(part, loaded, thresholds, how) for part, _ in plan)
+    write_plan(out, plan, records, summary, progress=progress)
+    return summary
+
+
+def write_plan(
+    out: Path,
+    plan: Sequence[tuple[list[Item], list[bool]]],
+    records: Iterable[list[tuple[dict[str, Any], bool]]],
+    summary: Summary,
+    *,
+    progress: bool = True,
+    desc: str = "verify",
+) -> None:
+    """Append each chunk's wanted records to `out` as they come (`records`: one list per chunk of
+    `plan`, in order), with a progress bar; shared by the local run and the Ray one."""
+    from tqdm import tqdm
+
     # disable=None: a bar only on a terminal, never in a log file
     with (
         out.open("a", encoding="utf-8") as f,
         tqdm(
             total=sum(sum(w) for _, w in plan),
-            desc="verify",
+            desc=desc,
             unit="claim",
             disable=None if progress else True,
         ) as bar,
     ):
-        for part, write in plan:
-            records = verify_chunk(part, loaded, thresholds, how)
-            for item, wanted, (record, error) in zip(part, write, records, strict=True):
+        for (part, write), chunk_records in zip(plan, records, strict=True):
+            for item, wanted, (record, error) in zip(part, write, chunk_records, strict=True):
                 if wanted:
                     record_line(f, record, error, item.id, summary)
             bar.update(sum(write))
-    return summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -322,12 +336,12 @@ def main(argv: list[str] | None = None) -> int:
     index_dir = args.index_dir or Path(config["INDEX_DIR"])
     output = Output(args.format, str(config["ORGANIZATION_NAME"]), str(config.get("PUBLIC_URL") or LOCAL_URL))
     summary = Summary()
+    with Context(dict(config)):  # the schemas' limits come from this configuration
+        items = list(read_claims(args.claims))
     if args.ray:
         from .ray_batch import run_ray
 
         try:
-            with Context(dict(config)):  # the schemas' limits come from this configuration
-                items = list(read_claims(args.claims))
             run_ray(
                 items,
                 args.out,
@@ -360,8 +374,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {runtime.problem}", file=sys.stderr)
         return 2
     try:
-        with Context(dict(config)):  # the schemas' limits come from this configuration
-            items = list(read_claims(args.claims))
         run(
             items,
             args.out,

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .batch import CHUNK, Item, Output, Summary, completed_ids, plan_chunks, record_line, verify_chunk
+from .batch import CHUNK, Item, Output, Summary, completed_ids, plan_chunks, verify_chunk, write_plan
 from .pipeline import Thresholds
 
 #: Claims per task: small enough that every actor gets work and the output moves steadily.
@@ -103,9 +103,8 @@ def run_ray(
     the cluster's CPUs (at most one per chunk). Raises `RuntimeError` when an actor cannot load
     the index or models, or the actors loaded different snapshots (`current` moved meanwhile).
     """
-    from tqdm import tqdm
 
-    from index.distributed import connect
+    from index.distributed import connect, release
 
     output = output or Output()
     summary = summary if summary is not None else Summary()
@@ -136,24 +135,7 @@ def run_ray(
         pool = ray.util.ActorPool(pool_actors)
         # map() yields in submission order: OUT keeps the input order.
         results = pool.map(lambda actor, chunk: actor.verify.remote(chunk, thresholds, output), work)
-        with (
-            out.open("a", encoding="utf-8") as f,
-            tqdm(
-                total=sum(sum(w) for _, w in plan),
-                desc="verify (ray)",
-                unit="claim",
-                disable=None if progress else True,
-            ) as bar,
-        ):
-            for (chunk, write), records in zip(plan, results, strict=True):
-                for item, wanted, (record, error) in zip(chunk, write, records, strict=True):
-                    if wanted:
-                        record_line(f, record, error, item.id, summary)
-                bar.update(sum(write))
+        write_plan(out, plan, results, summary, progress=progress, desc="verify (ray)")
     finally:
-        if started_ray:
-            ray.shutdown()
-        else:  # the caller's Ray goes on: free the CPUs and memory the actors hold
-            for actor in pool_actors:
-                ray.kill(actor)
+        release(started_ray, pool_actors)
     return summary

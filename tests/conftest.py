@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +20,19 @@ from stance.model import SHIPPED_MODEL, CrossEncoderStance
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_CORPUS = REPO / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def ray_cluster() -> Iterator[Any]:
+    """A local Ray cluster with 2 CPUs and a 200 MB object store, stopped after the
+    module that asked for it (the Ray build and Ray batch tests)."""
+    ray = pytest.importorskip("ray", reason="needs claimwire[ray]")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the actors load the bundled and shipped models, offline
+    ray.init(num_cpus=2, object_store_memory=200 * 1024 * 1024, include_dashboard=False, log_to_driver=False)
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,18 +16,6 @@ REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "data" / "sample"
 # Fields that name the build rather than its content.
 BUILD_FIELDS = {"snapshot_id", "built_at", "files", "corpus"}
-
-
-@pytest.fixture(scope="module")
-def ray_cluster() -> Iterator[Any]:
-    """A local Ray cluster with 2 CPUs and a 200 MB object store, stopped after this module."""
-    ray = pytest.importorskip("ray", reason="needs claimwire[ray]")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the actors load the bundled model, offline
-    ray.init(num_cpus=2, object_store_memory=200 * 1024 * 1024, include_dashboard=False, log_to_driver=False)
-    try:
-        yield ray
-    finally:
-        ray.shutdown()
 
 
 def _manifest(path: Path) -> dict[str, Any]:

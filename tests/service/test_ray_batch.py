@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,18 +29,6 @@ CLAIMS = [
     {"id": "propellant", "claim": "a repeated id is verified once, as in a local run"},
     {"id": "short", "claim": "Ukraine asked South Korea for the Cheongung air defence system", "top_k": 3},
 ]
-
-
-@pytest.fixture(scope="module")
-def ray_cluster() -> Iterator[Any]:
-    """A local Ray cluster with 2 CPUs and a 200 MB object store, stopped after this module."""
-    ray = pytest.importorskip("ray", reason="needs claimwire[ray]")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the actors load the shipped models, offline
-    ray.init(num_cpus=2, object_store_memory=200 * 1024 * 1024, include_dashboard=False, log_to_driver=False)
-    try:
-        yield ray
-    finally:
-        ray.shutdown()
 
 
 @pytest.fixture(scope="module")
