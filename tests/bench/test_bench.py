@@ -37,30 +37,17 @@ def test_corpora_are_real_distinct_and_seeded(tmp_path: Path) -> None:
     assert len(set(claims)) == 200
 
 
+def _bench(cache: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bench` at 400 passages and 12 claims, cached in `cache`, without the stage table."""
+    argv = ["--sizes", "400", "--claims", "12", "--cache", str(cache), "--no-stages", *options]
+    return subprocess.run(
+        [sys.executable, "-m", "bench", *argv], cwd=ROOT, capture_output=True, text=True, timeout=900
+    )
+
+
 @pytest.mark.slow
 def test_the_contract_lines_at_a_tiny_size(tmp_path: Path) -> None:
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            "--sizes",
-            "400",
-            "--claims",
-            "12",
-            "--cache",
-            str(tmp_path),
-            "--batch-all",
-            "--ann-all",
-            "--no-stages",
-            "--json",
-            str(tmp_path / "bench.json"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    run = _bench(tmp_path, "--batch-all", "--ann-all", "--json", str(tmp_path / "bench.json"))
     assert run.returncode == 0, run.stderr[-3000:]
     lines = run.stdout.splitlines()
     assert lines[0].startswith("bench_cpu capability=") and " precision=" in lines[0]
@@ -73,25 +60,6 @@ def test_the_contract_lines_at_a_tiny_size(tmp_path: Path) -> None:
     assert (tmp_path / "bench.json").exists()
     # a second run only times: the cached index is reused, not rebuilt
     built = sorted((tmp_path / "index-400" / "snapshots").iterdir())
-    again = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            "--sizes",
-            "400",
-            "--claims",
-            "12",
-            "--cache",
-            str(tmp_path),
-            "--no-stages",
-            "--json",
-            "",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    again = _bench(tmp_path, "--json", "")
     assert again.returncode == 0, again.stderr[-3000:]
     assert sorted((tmp_path / "index-400" / "snapshots").iterdir()) == built
