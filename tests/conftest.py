@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,13 +23,28 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE_CORPUS = REPO / "data" / "sample"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def ray_cluster() -> Iterator[Any]:
-    """A local Ray cluster with 2 CPUs and a 200 MB object store, stopped after the
-    module that asked for it (the Ray build and Ray batch tests)."""
+    """One local Ray cluster with 2 CPUs and a 200 MB object store for the whole session,
+    stopped at its end (the Ray build and Ray batch tests share it).
+
+    One cluster per session, not per module: a second ``ray.init`` in the same process,
+    right after a shutdown, timed out waiting for its raylet on a loaded CI box. A start
+    that still fails is retried once, after a clean shutdown."""
     ray = pytest.importorskip("ray", reason="needs claimwire[ray]")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the actors load the bundled and shipped models, offline
-    ray.init(num_cpus=2, object_store_memory=200 * 1024 * 1024, include_dashboard=False, log_to_driver=False)
+    options: dict[str, Any] = {
+        "num_cpus": 2,
+        "object_store_memory": 200 * 1024 * 1024,
+        "include_dashboard": False,
+        "log_to_driver": False,
+    }
+    try:
+        ray.init(**options)
+    except Exception:  # a raylet that did not come up in time: one clean retry
+        ray.shutdown()
+        time.sleep(5)
+        ray.init(**options)
     try:
         yield ray
     finally:
