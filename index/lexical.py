@@ -40,15 +40,20 @@ class Tokenizer:
     def raw_tokens(self, text: str) -> list[str]:
         text = _THOUSANDS.sub("", text.lower())
         tokens: list[str] = []
-        for match in _WORD.finditer(text):
-            word = match.group(0)
+        for word in _WORD.findall(text):
+            if word.isalpha():  # the common case: one plain word
+                tokens.append(word)
+                continue
             parts = [p for p in _HYPHENS.split(word) if p]
             if len(parts) > 1 and not word.endswith(("'s", "’s")):
                 tokens.append("".join(parts))
             elif len(parts) > 1:
                 parts = parts[:-1]
             for part in parts:
-                tokens.extend(t for t in _DIGIT_LETTER.split(part) if t)
+                if part.isalpha() or part.isdecimal():
+                    tokens.append(part)
+                else:
+                    tokens.extend(t for t in _DIGIT_LETTER.split(part) if t)
         return [t for t in tokens if t not in self._stop]
 
     def __call__(self, text: str) -> list[str]:
