@@ -252,13 +252,21 @@ GRID: dict[str, list[float | None]] = {
 }
 
 
-def fit(data: Sequence[tuple[NewsClaim, Candidates]], start: Thresholds | None = None) -> Thresholds:
-    """Coordinate ascent over `GRID` (three rounds), maximising `Scores.objective` on `data`."""
+def fit(
+    data: Sequence[tuple[NewsClaim, Candidates]],
+    start: Thresholds | None = None,
+    *,
+    fixed: Sequence[str] = (),
+) -> Thresholds:
+    """Coordinate ascent over `GRID` (three rounds), maximising `Scores.objective` on `data`;
+    the settings named in `fixed` keep their value in `start`."""
     best = start or Thresholds()
     best_score = simulate(data, best).objective()
     for _ in range(3):
         improved = False
         for name, values in GRID.items():
+            if name in fixed:
+                continue
             for value in values:
                 change: dict[str, Any] = {name: value}
                 trial = replace(best, **change)
@@ -283,6 +291,12 @@ def main(argv: list[str] | None = None) -> int:
     p_fit = sub.add_parser("fit", help="fit the decision rule on the dev split; writes MODEL/rule.json")
     p_fit.add_argument("--model", default="models/stance-minilm-l6-nli")
     p_fit.add_argument("--split", default="dev", choices=("train", "dev"))
+    p_fit.add_argument(
+        "--context-weight",
+        type=float,
+        default=None,
+        help="fix CONTEXT_WEIGHT instead of fitting it (0: each passage read once, alone: half the cost)",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "verify":
@@ -297,9 +311,14 @@ def main(argv: list[str] | None = None) -> int:
     embedder = load_embedder()
     model = CrossEncoderStance(args.model)
     start = Thresholds()
+    fixed: tuple[str, ...] = ()
+    if args.context_weight is not None:
+        if not 0.0 <= args.context_weight <= 1.0:
+            parser.error("--context-weight must be between 0 and 1")
+        start, fixed = replace(start, context_weight=args.context_weight), ("context_weight",)
     data = collect(args.split, model, embedder, start.candidates)
     before = simulate(data, start)
-    rule = fit(data, start)
+    rule = fit(data, start, fixed=fixed)
     after = simulate(data, rule)
     print(f"defaults: {before.line()}")
     print(f"fitted:   {after.line()}")
