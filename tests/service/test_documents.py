@@ -76,14 +76,16 @@ class CountingEmbedder:
 
 
 def big_corpus(path: Path, articles: int, sentences: int) -> Path:
-    """`articles` x `sentences` distinct sentences of plain news-like text, as a .jsonl corpus."""
+    """`articles` x `sentences` (at most 10) sentences of plain news-like text, as a .jsonl corpus;
+    no two of an article are near duplicates (the build keeps one of those)."""
     places = ["Gdansk", "Tallinn", "Riga", "Malmo", "Turku", "Aarhus", "Kiel", "Rostock"]
     things = ["harbour fees", "ferry times", "grain prices", "wind permits", "rail works", "school budgets"]
+    sessions = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]
     with path.open("w") as out:
         for a in range(articles):
             text = " ".join(
                 f"Officials in {places[(a + s) % len(places)]} discussed {things[(a * s) % len(things)]} "
-                f"for district {a} at session {s}, said spokesperson number {a * 10 + s}."
+                f"for district {a} at the {sessions[s]} session, said spokesperson number {a * 10 + s}."
                 for s in range(sentences)
             )
             out.write(json.dumps({"id": f"base-{a}", "text": text, "outlet": f"Wire {a % 7}"}) + "\n")
