@@ -128,8 +128,11 @@ eval-stance: FEEDBACK_FILE ?= var/feedback.jsonl
 eval-stance: $(STAMP) ## evaluate the stance model on every eval_*.jsonl (and FEEDBACK_FILE when it exists): make eval-stance [STANCE_MODEL=path|id]
 	$(PY) -m stance eval --data-dir $(NLI_DIR) --model $(STANCE_MODEL) $(if $(wildcard $(FEEDBACK_FILE)),--feedback $(FEEDBACK_FILE))
 
+# FIT_CONTEXT_WEIGHT=0 (default): the rule reads each passage once, alone (half the stance cost);
+# FIT_CONTEXT_WEIGHT= (empty) fits the weight too.
+FIT_CONTEXT_WEIGHT ?= 0
 fit-rule: $(STAMP) ## fit the verdict rule for STANCE_MODEL on data/nli-news dev events (writes rule.json)
-	$(PY) -m service.news_eval fit --model $(STANCE_MODEL)
+	$(PY) -m service.news_eval fit --model $(STANCE_MODEL) $(if $(FIT_CONTEXT_WEIGHT),--context-weight $(FIT_CONTEXT_WEIGHT))
 
 eval-verify: $(STAMP) ## end to end: data/nli-news test events indexed, every test claim posted to /verify
 	$(PY) -m service.news_eval verify --split test --model $(STANCE_MODEL)
