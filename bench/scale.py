@@ -72,10 +72,23 @@ def encoder_rate(texts: Sequence[str], embedder: Any) -> float:
     return len(texts) / (time.perf_counter() - start)
 
 
-def passage_sample(passages: Path, n: int) -> list[str]:
-    """`n` passage texts spread evenly over a snapshot's passages.jsonl, in file order."""
-    texts = [json.loads(line)["text"] for line in passages.open(encoding="utf-8")]
-    return texts[:: max(1, len(texts) // n)][:n]
+def passage_sample(corpus: Path, n: int) -> list[str]:
+    """About `n` passage texts of `corpus` as the build makes them: articles taken evenly over the
+    whole file, split by the project's segmenter (`index.passages`)."""
+    from index import IndexConfig
+    from index.articles import load_corpus
+    from index.passages import Segmenter, article_sentences
+
+    articles = load_corpus(corpus).articles
+    segmenter, config = Segmenter(), IndexConfig()
+    per_article = max(1, sum(len(a.text) for a in articles[:50]) // max(1, 50 * 120))  # ~120 chars a passage
+    stride = max(1, len(articles) * per_article // max(1, n))
+    texts: list[str] = []
+    for article in articles[::stride]:
+        texts.extend(article_sentences(article, segmenter, config))
+        if len(texts) >= n:
+            break
+    return texts[:n]
 
 
 def cpu_name() -> str:
@@ -90,7 +103,7 @@ def cpu_name() -> str:
 
 def build_cached(size: int, root: Path, nli_dir: Path, embedder: Any) -> tuple[Path, BuildFigures]:
     """The index of the `size`-passage corpus under `root`, built (and timed) only when missing."""
-    from index import build_index, current_snapshot_path
+    from index import build_index
 
     index_dir = root / f"index-{size}"
     record = index_dir / BUILD_RECORD
@@ -100,24 +113,18 @@ def build_cached(size: int, root: Path, nli_dir: Path, embedder: Any) -> tuple[P
     if not corpus.exists():
         print(f"bench: writing corpus-{size}.jsonl from the NLI sentence pool", file=sys.stderr)
         write_corpus(sentence_pool(nli_dir), size, corpus)
-    # An estimate first, from the encoder on the first 1,000 sentences (the tqdm bars follow).
-    head: list[str] = []
-    with corpus.open(encoding="utf-8") as fh:
-        for line in fh:
-            head.extend(s for s in json.loads(line)["text"].replace(". ", ".\n").split("\n") if s)
-            if len(head) >= 1000:
-                break
-    est = size / encoder_rate(head[:1000], embedder)
+    # The bare encoder, in this same run, on passages as the build makes them (articles spread over
+    # the whole corpus, split by the project's segmenter), timed warm: one untimed pass first, as
+    # the build's own first batches also pay for the kernels of each new padded length.
+    sample = passage_sample(corpus, min(ENCODER_SAMPLE, size))
+    encoder_rate(sample[:2000], embedder)
+    rate = encoder_rate(sample, embedder)
     print(
-        f"bench: building the {size}-passage index (about {est / 60:.1f} min of encoding here); "
-        "Ctrl-C is safe, a rerun starts over",
+        f"bench: building the {size}-passage index (the encoder alone does {rate:.0f} passages/s "
+        f"here: about {size / rate / 60:.1f} min of encoding); Ctrl-C is safe, a rerun starts over",
         file=sys.stderr,
     )
     report = build_index(corpus, index_dir, embedder, progress=True)
-    snapshot = current_snapshot_path(index_dir)
-    # The bare encoder, in this same run, on a sample of the very passages the build embedded:
-    # the ceiling the build's passages/s is held against.
-    rate = encoder_rate(passage_sample(snapshot / "passages.jsonl", min(ENCODER_SAMPLE, size)), embedder)
     figures = BuildFigures(
         passages=report.passages,
         seconds=report.seconds,
@@ -133,7 +140,6 @@ def build_cached(size: int, root: Path, nli_dir: Path, embedder: Any) -> tuple[P
     tmp = record.with_suffix(".tmp")
     tmp.write_text(json.dumps(asdict(figures), indent=2) + "\n")
     tmp.replace(record)
-    del snapshot
     return index_dir, figures
 
 
