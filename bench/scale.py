@@ -55,6 +55,7 @@ class BuildFigures:
     built_at: str
     cpu: str
     timings: dict[str, float] = field(default_factory=dict)  # the build's stages (BuildReport)
+    encoder_before_after: tuple[float, float] | None = None  # the bare encoder's two timings
 
     def line(self) -> str:
         return (
@@ -114,17 +115,21 @@ def build_cached(size: int, root: Path, nli_dir: Path, embedder: Any) -> tuple[P
         print(f"bench: writing corpus-{size}.jsonl from the NLI sentence pool", file=sys.stderr)
         write_corpus(sentence_pool(nli_dir), size, corpus)
     # The bare encoder, in this same run, on passages as the build makes them (articles spread over
-    # the whole corpus, split by the project's segmenter), timed warm: one untimed pass first, as
-    # the build's own first batches also pay for the kernels of each new padded length.
+    # the whole corpus, split by the project's segmenter), timed warm (one untimed pass first, as
+    # the build's own first batches also pay for the kernels of each new padded length), once
+    # before the build and once after: the mean, since this CPU's speed drifts by up to 10%
+    # within minutes.
     sample = passage_sample(corpus, min(ENCODER_SAMPLE, size))
     encoder_rate(sample[:2000], embedder)
-    rate = encoder_rate(sample, embedder)
+    before = encoder_rate(sample, embedder)
     print(
-        f"bench: building the {size}-passage index (the encoder alone does {rate:.0f} passages/s "
-        f"here: about {size / rate / 60:.1f} min of encoding); Ctrl-C is safe, a rerun starts over",
+        f"bench: building the {size}-passage index (the encoder alone does {before:.0f} passages/s "
+        f"here: about {size / before / 60:.1f} min of encoding); Ctrl-C is safe, a rerun starts over",
         file=sys.stderr,
     )
     report = build_index(corpus, index_dir, embedder, progress=True)
+    after = encoder_rate(sample, embedder)
+    rate = (before + after) / 2
     figures = BuildFigures(
         passages=report.passages,
         seconds=report.seconds,
@@ -136,6 +141,7 @@ def build_cached(size: int, root: Path, nli_dir: Path, embedder: Any) -> tuple[P
         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         cpu=cpu_name(),
         timings={k: round(v, 2) for k, v in report.timings.items()},
+        encoder_before_after=(round(before, 1), round(after, 1)),
     )
     tmp = record.with_suffix(".tmp")
     tmp.write_text(json.dumps(asdict(figures), indent=2) + "\n")
