@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
@@ -41,11 +42,13 @@ _PLAIN_END = re.compile(r"(?<!\S)([A-Za-z]{2,}|\d[\d,]*%?)\.\s+(?=\S)")
 _CANDIDATE_END = re.compile(r"[.!?][\"”’')\]]*\s")
 
 
-def _pysbd_abbreviations() -> frozenset[str]:
+@functools.cache
+def _abbreviations() -> frozenset[str]:
+    """Ours and pysbd's abbreviation lists, lowercase (built once per process)."""
     from pysbd.lang.english import English
 
     known = English.Abbreviation
-    return frozenset(
+    return _ABBREVIATIONS | frozenset(
         word.strip().lower()
         for word in (*known.ABBREVIATIONS, *known.PREPOSITIVE_ABBREVIATIONS, *known.NUMBER_ABBREVIATIONS)
     )
@@ -64,7 +67,7 @@ class Segmenter:
 
     def __init__(self) -> None:
         self._seg: Any = pysbd.Segmenter(language="en", clean=False)
-        self._abbreviations = _ABBREVIATIONS | _pysbd_abbreviations()
+        self._abbreviations = _abbreviations()
 
     def split(self, paragraph: str) -> list[str]:
         pieces: list[str] = []
