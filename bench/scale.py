@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bench.corpus import sentence_pool, write_corpus
+from bench.corpus import SENTENCES_PER_ARTICLE, sentence_pool, write_corpus
 
 BUILD_RECORD = "bench-build.json"
 ENCODER_SAMPLE = 20_000  # passages the bare encoder is timed on, next to each build
@@ -82,8 +82,7 @@ def passage_sample(corpus: Path, n: int) -> list[str]:
 
     articles = load_corpus(corpus).articles
     segmenter, config = Segmenter(), IndexConfig()
-    per_article = max(1, sum(len(a.text) for a in articles[:50]) // max(1, 50 * 120))  # ~120 chars a passage
-    stride = max(1, len(articles) * per_article // max(1, n))
+    stride = max(1, len(articles) * SENTENCES_PER_ARTICLE // max(1, n))
     texts: list[str] = []
     for article in articles[::stride]:
         texts.extend(article_sentences(article, segmenter, config))
