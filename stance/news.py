@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from .data import LABEL_IDS, Pair
 
@@ -214,6 +215,49 @@ def event_pairs(event: dict[str, object]) -> list[NewsPair]:
 def split_pairs(split: str, directory: Path = EVENTS_DIR) -> list[Pair]:
     """The labelled pairs of one split, as NLI pairs (training, evaluation, calibration)."""
     return [p.as_pair() for e in load_events(directory) if e["split"] == split for p in event_pairs(e)]
+
+
+IMPLIED_PER_CLAIM = 4  # hard implied neutrals per claim (`implied_neutrals`)
+IMPLIED_MIN_SIMILARITY = 0.3  # below this the service's relevance gate would drop the sentence anyway
+IMPLIED_TAG = "nli_news:implied_neutral"
+
+
+def implied_neutrals(
+    split: str, per_claim: int = IMPLIED_PER_CLAIM, directory: Path = EVENTS_DIR
+) -> list[Pair]:
+    """Hard neutrals of a split: for each claim, its event's unlabelled sentences nearest to it.
+
+    A claim's labelled pairs list *every* sentence of its event that supports or contradicts it
+    (the set's completeness rule), so each other sentence is neutral for it. The ones retrieval
+    ranks high (same event, same actors, another fact) are what the service actually shows the
+    stance model, and what it most often misreads as a contradiction ("Ratu said the request was
+    first made in May" vs "No Fijian officers will be deployed"). Ranked by the service's own
+    embedder (cosine), `per_claim` per claim with cosine >= IMPLIED_MIN_SIMILARITY; each sentence
+    read alone, as the service reads a passage.
+    """
+    from index.embedding import load_embedder
+
+    events = [e for e in load_events(directory) if e["split"] == split]
+    embedder = load_embedder()
+    neutral = LABEL_IDS["neutral"]
+    out: list[Pair] = []
+    for event in events:
+        articles: list[dict[str, Any]] = event["articles"]  # type: ignore[assignment]
+        claims: list[dict[str, Any]] = event["claims"]  # type: ignore[assignment]
+        sentences = list(dict.fromkeys(s for a in articles for s in a["sentences"]))
+        sent_vecs = embedder.encode(sentences)
+        claim_vecs = embedder.encode([c["claim"] for c in claims])
+        for claim, vec in zip(claims, claim_vecs, strict=True):
+            labelled = {p["premise"] for p in claim["pairs"]}
+            sims = sent_vecs @ vec
+            ranked = sorted(range(len(sentences)), key=lambda i: -float(sims[i]))
+            picked = [
+                sentences[i]
+                for i in ranked
+                if sentences[i] not in labelled and float(sims[i]) >= IMPLIED_MIN_SIMILARITY
+            ][:per_claim]
+            out += [Pair(s, claim["claim"], neutral, IMPLIED_TAG) for s in picked]
+    return out
 
 
 def event_claims(event: dict[str, object]) -> list[NewsClaim]:

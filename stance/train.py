@@ -69,7 +69,9 @@ class TrainConfig:
 
 
 def read_sources(sources: Sequence[str]) -> list[Pair]:
-    """Pairs from every source in order: a JSON Lines file, or `nli-news:<split>`.
+    """Pairs from every source in order: a JSON Lines file, `nli-news:<split>` (the news set's
+    labelled pairs) or `nli-news-implied:<split>[:<per claim>]` (its hard implied neutrals,
+    `stance.news.implied_neutrals`).
 
     `SOURCE@N` takes a fixed random sample of N pairs of the source (seed 13), e.g. to replay
     some general NLI data while fine-tuning on the news set.
@@ -81,6 +83,11 @@ def read_sources(sources: Sequence[str]) -> list[Pair]:
             from stance.news import split_pairs
 
             got = split_pairs(source.partition(":")[2])
+        elif source.startswith("nli-news-implied:"):
+            from stance.news import implied_neutrals
+
+            split, _, per_claim = source.partition(":")[2].partition(":")
+            got = implied_neutrals(split, int(per_claim)) if per_claim else implied_neutrals(split)
         else:
             got = read_pairs(Path(source))
         if count:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from stance.data import LABEL_IDS
 from stance.news import (
     CATEGORIES,
     EVENTS_DIR,
@@ -15,6 +17,7 @@ from stance.news import (
     event_claims,
     event_pairs,
     gold_verdict,
+    implied_neutrals,
     load_events,
 )
 
@@ -57,6 +60,28 @@ def test_context_is_the_previous_sentence_of_the_same_article(events: list[dict[
     assert with_context
     for p in with_context[:50]:
         assert p.premise.endswith(p.sentence) and p.premise != p.sentence
+
+
+def test_implied_neutrals_are_the_unlabelled_sentences_nearest_each_claim(
+    events: list[dict[str, object]], tmp_path: Path
+) -> None:
+    event = next(e for e in events if e["split"] == "train")
+    (tmp_path / "one.json").write_text(json.dumps(event), encoding="utf-8")
+    pairs = implied_neutrals("train", per_claim=3, directory=tmp_path)
+    sentences = {s for a in event["articles"] for s in a["sentences"]}  # type: ignore[attr-defined]
+    by_claim = {c["claim"]: {p["premise"] for p in c["pairs"]} for c in event["claims"]}  # type: ignore[attr-defined]
+    assert len(pairs) >= len(by_claim)  # every claim of a real event has related unlabelled sentences
+    assert Counter(p.hypothesis for p in pairs).most_common(1)[0][1] <= 3
+    for p in pairs:
+        assert p.label == LABEL_IDS["neutral"] and p.source == "nli_news:implied_neutral"
+        assert p.premise in sentences and p.premise not in by_claim[p.hypothesis]
+
+    # topical: most share a content word with their claim (the rest are paraphrase-near)
+    def words(text: str) -> set[str]:
+        return {w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3}
+
+    shared = [bool(words(p.hypothesis) & words(p.premise)) for p in pairs]
+    assert sum(shared) >= 0.6 * len(pairs)
 
 
 @pytest.mark.parametrize(
