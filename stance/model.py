@@ -85,6 +85,19 @@ def read_calibration(model_dir: Path) -> tuple[float, dict[str, float]]:
     return temperature, bias
 
 
+def linear_weights_bf16(model: Any) -> None:
+    """Store the Linear layers' weights in bf16, for a model that only ever runs under bf16 autocast.
+
+    Autocast casts each fp32 Linear weight to bf16 on every call (the same rounding as `.to`), so
+    the outputs are bit-identical, minus that copy: about a tenth of a `/verify`'s stance time
+    (20 sample passages: 78 -> 70 ms on an AMD EPYC with `avx512_bf16`). Embeddings and
+    LayerNorm stay fp32, as autocast computes them.
+    """
+    for module in model.modules():
+        if isinstance(module, torch.nn.Linear):
+            module.to(torch.bfloat16)
+
+
 @torch.inference_mode()
 def batched_logits(
     model: Any,
@@ -230,6 +243,9 @@ class CrossEncoderStance:
         self.precision = choose_precision(precision, role="stance")
         if self.precision == "int8":
             self._members = [(tok, quantize_int8(model), order) for tok, model, order in self._members]
+        elif self.precision == "bf16":
+            for _tok, model, _order in self._members:
+                linear_weights_bf16(model)
         self._name = local.name if local.is_dir() else source
         # Fast tokenizers are not safe to share between threads (gunicorn gthread workers).
         self._lock = threading.Lock()

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from stance.calibrate import holdout_split
 from stance.context import ContextMode, build_premise
@@ -16,7 +17,9 @@ from stance.model import (
     SHIPPED_MODEL,
     CrossEncoderStance,
     StanceModelError,
+    batched_logits,
     label_indices,
+    linear_weights_bf16,
     write_ensemble,
 )
 
@@ -108,6 +111,23 @@ def test_probabilities_sum_to_one(stance_model: CrossEncoderStance) -> None:
     scores = stance_model.predict([("A man is sleeping.", "A man is awake."), ("Dogs bark.", "Cats meow.")])
     for s in scores:
         assert s.entailment + s.neutral + s.contradiction == pytest.approx(1.0, abs=1e-5)
+
+
+def test_bf16_linear_weights_give_exactly_what_autocast_gives() -> None:
+    # The served bf16 path stores the Linear weights in bf16 instead of letting autocast cast them
+    # on every call: a speed-up only, never a different answer.
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(SHIPPED_MODEL)
+    model = AutoModelForSequenceClassification.from_pretrained(SHIPPED_MODEL, dtype=torch.float32).eval()
+    pairs = [
+        (PROPELLANT_003, "Ukraine asked for propellant charges"),
+        (MINISTER, "Ukraine asked to buy Cheongung"),
+    ]
+    autocast = batched_logits(model, tokenizer, pairs, max_length=256, batch_size=8, bf16=True)
+    linear_weights_bf16(model)
+    stored = batched_logits(model, tokenizer, pairs, max_length=256, batch_size=8, bf16=True)
+    assert torch.equal(autocast, stored)
 
 
 PROPELLANT_REPORTS = pytest.mark.parametrize(
