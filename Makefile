@@ -103,9 +103,12 @@ openapi: $(STAMP) ## regenerate openapi.yaml from the marshmallow schemas
 # The recipe of the shipped model, three stages, each resumable after Ctrl-C (the model card
 # explains each choice and the variants measured and not shipped). Stage 1 is general NLI from the
 # base weights; stage 2 adds claim/evidence data; stage 3 is the news set's train split with a replay
-# of the rest. Then calibration and the decision rule are fitted on the news set's dev split.
+# of the rest, plus each train claim's IMPLIED_PER_CLAIM hard implied neutrals (the unlabelled
+# sentences of its event nearest to it: `stance.news.implied_neutrals`). Then calibration and the
+# decision rule are fitted on the news set's dev split.
 STAGES := .cache/stance-stages
-NEWS_MIX := --data nli-news:train --data nli-news:train \
+IMPLIED_PER_CLAIM ?= 8
+NEWS_MIX := --data nli-news:train --data nli-news:train --data nli-news-implied:train:$(IMPLIED_PER_CLAIM) \
 	--data $(NLI_DIR)/train_vitaminc.jsonl@3000 --data $(NLI_DIR)/train.jsonl@4000 \
 	--data $(NLI_DIR)/train_mnli_hw2.jsonl@3000 --data $(NLI_DIR)/train_fm2.jsonl@1000
 train-stance: $(STAMP) ## train the stance cross-encoder (3 stages, resumable), calibrate it, fit its rule
