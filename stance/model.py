@@ -214,7 +214,9 @@ class CrossEncoderStance:
         name_or_path: str | Path = SHIPPED_MODEL,
         *,
         max_length: int = 256,
-        batch_size: int = 32,
+        # 16, measured (AMD EPYC, avx512_bf16, 2 threads, bf16): 20 sample passages 57 ms p50 vs
+        # 81 ms at 32 (two length-sorted batches pad less than one), and 369 vs 340 pairs/s in bulk
+        batch_size: int = 16,
         temperature: float | None = None,
         logit_bias: dict[str, float] | None = None,
         precision: str | None = None,
