@@ -154,7 +154,13 @@ def dedupe(sentences: Iterable[str], threshold: float) -> list[str]:
         if key in keys:
             continue
         tokens = frozenset(key.split())
-        if any(_jaccard(tokens, other) >= threshold for other in token_sets):
+        size = len(tokens)
+        # Jaccard is at most the smaller set's size over the larger's: most pairs stop there
+        if any(
+            min(size, len(other)) + 1e-9 >= threshold * max(size, len(other))
+            and _jaccard(tokens, other) >= threshold
+            for other in token_sets
+        ):
             continue
         keys.add(key)
         token_sets.append(tokens)
