@@ -103,7 +103,6 @@ class Segmenter:
                 sentences.append(piece)
         return sentences
 
-
     def _pysbd(self, text: str) -> list[str]:
         r"""`pysbd.Segmenter.segment(text)`, with its sentences found in `text` by plain search.
 
