@@ -31,11 +31,14 @@ import datetime
 import fcntl
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -342,10 +345,64 @@ def split_articles(
 ) -> list[list[Passage]]:
     """Each article's passages, in order (an empty list: nothing left after cleaning).
 
-    The one splitting step of a build, run in the building process or on Ray workers alike.
+    The one splitting step of a build, run in the building process, in its split workers
+    (`split_corpus`) or on Ray workers alike.
     """
     segmenter = segmenter or Segmenter()
     return [article_passages(article, segmenter, config) for article in articles]
+
+
+#: Articles from which `build_index` splits in worker processes: below it, starting them (about
+#: 0.2 s) costs more than they save (splitting takes about 0.6 ms an article).
+PARALLEL_SPLIT_MIN_ARTICLES = 1_000
+_CHUNKS_PER_WORKER = 8  # small enough chunks that no worker waits long for the last one
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity; `os.cpu_count()` where unknown)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _ignore_interrupts() -> None:
+    """Split workers leave Ctrl-C to the build, which stops them (no traceback from each)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def split_corpus(
+    articles: Sequence[Article],
+    config: IndexConfig,
+    *,
+    workers: int | None = None,
+    min_articles: int = PARALLEL_SPLIT_MIN_ARTICLES,
+) -> list[list[Passage]]:
+    """`split_articles` over a whole corpus, on every core: splitting is pure Python (one core),
+    while the rest of a build keeps them all busy, so on 2 cores it was 5% of a 100k-passage
+    build. Contiguous chunks go to `workers` processes (default: one per usable core); the result
+    is the same lists in the same order. Corpora under `min_articles` articles, or one worker,
+    split in this process.
+
+    Workers are spawned, not forked: the building process holds torch's and FAISS's threads, and
+    a fork copies their locks in whatever state they are.
+    """
+    workers = usable_cores() if workers is None else workers
+    if workers <= 1 or len(articles) < min_articles:
+        return split_articles(articles, config)
+    size = -(-len(articles) // (workers * _CHUNKS_PER_WORKER))
+    chunks = [articles[i : i + size] for i in range(0, len(articles), size)]
+    pool = ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts
+    )
+    try:
+        done = pool.map(split_articles, chunks, [config] * len(chunks))
+        split = [found for chunk in done for found in chunk]
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return split
 
 
 @dataclass(frozen=True)
@@ -467,7 +524,7 @@ def build_index(
     with _timed(timings, "read"):
         data = load_corpus(corpus)
     with _timed(timings, "split"):
-        found = collect_passages(corpus, data.articles, split_articles(data.articles, config), data.issues)
+        found = collect_passages(corpus, data.articles, split_corpus(data.articles, config), data.issues)
     texts = [p.text for p in found.passages]
     return publish_build(
         corpus,

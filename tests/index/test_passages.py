@@ -91,3 +91,27 @@ def test_the_fast_path_splits_the_news_set_exactly_as_pysbd() -> None:
         for article in json.loads(path.read_text(encoding="utf-8"))["articles"]:
             text = " ".join(article["sentences"])
             assert seg.split(text) == [s.strip() for s in reference.segment(text) if s.strip()], path.name
+
+
+def test_a_corpus_split_in_worker_processes_is_the_same_as_in_one() -> None:
+    """`split_corpus` (a build's split, one spawned process per core) gives every article of the
+    news set the same passages, ids and order as splitting them in this process."""
+    import json
+
+    from index.store import split_articles, split_corpus
+
+    events = sorted((Path(__file__).parents[2] / "data" / "nli-news" / "events").glob("*.json"))
+    articles = [
+        Article(
+            document_id=f"{path.stem}-{i}",
+            text=" ".join(article["sentences"]),
+            outlet=article.get("outlet"),
+            source=path.name,
+        )
+        for path in events
+        for i, article in enumerate(json.loads(path.read_text(encoding="utf-8"))["articles"])
+    ]
+    config = IndexConfig()
+    alone = split_articles(articles, config)
+    assert sum(map(len, alone)) > 3000
+    assert split_corpus(articles, config, workers=2, min_articles=0) == alone
