@@ -68,7 +68,8 @@ def stages(args: argparse.Namespace) -> dict[str, Any]:
     from index import Snapshot, build_index, current_snapshot_path, load_embedder
     from index.embedding import resolve_model
     from service import create_app
-    from service.pipeline import Query, Thresholds, verify
+    from service.config import thresholds as served_thresholds
+    from service.pipeline import Query, verify
     from stance.context import build_premise
     from stance.model import CrossEncoderStance
 
@@ -92,16 +93,18 @@ def stages(args: argparse.Namespace) -> dict[str, Any]:
         results["hybrid search, k=30"] = timed(lambda: snapshot.search(claim, 30), args.repeat)
 
         stance = CrossEncoderStance()
+        # the rule the service runs (the shipped model's fitted rule.json): with context_weight 0
+        # each passage is read once, alone; otherwise also with its previous sentence
+        thresholds = served_thresholds({})
         hits = snapshot.search(claim, 20)
-        pairs = [
-            (build_premise(h.passage.text, before=h.passage.context_before, title=h.passage.title), claim)
-            for h in hits
-        ]
-        results[f"stance, 1 claim x {len(pairs)} passages"] = timed(
-            lambda: stance.predict(pairs), args.repeat
-        )
+        pairs = [(h.passage.text.strip(), claim) for h in hits]
+        if thresholds.context_weight != 0.0:
+            pairs += [
+                (build_premise(h.passage.text, before=h.passage.context_before, title=h.passage.title), claim)
+                for h in hits
+            ]
+        results[f"stance, 1 claim x {len(hits)} passages"] = timed(lambda: stance.predict(pairs), args.repeat)
 
-        thresholds = Thresholds()
         queries = [Query(c) for c in CLAIMS]
         counter = iter(range(10**9))
 

@@ -331,6 +331,15 @@ def time_queries(search: Callable[[npt.NDArray[np.float32]], Any], queries: npt.
     return statistics.median(samples)
 
 
+def vectors_fingerprint(vectors: npt.NDArray[np.float32]) -> str:
+    """A digest of the vectors' shape and of a thousand rows spread over them."""
+    import hashlib
+
+    n = len(vectors)
+    rows = np.ascontiguousarray(vectors[:: max(1, n // 1000)], dtype=np.float32)
+    return hashlib.sha256(repr(vectors.shape).encode() + rows.tobytes()).hexdigest()[:16]
+
+
 def ann_candidates(
     vectors: npt.NDArray[np.float32], queries: npt.NDArray[np.float32], cache: Path
 ) -> tuple[npt.NDArray[np.int64], list[AnnFigures]]:
@@ -352,19 +361,25 @@ def ann_candidates(
         f"IVF{nlist},Flat": lambda: faiss.index_factory(d, f"IVF{nlist},Flat", faiss.METRIC_INNER_PRODUCT),
         f"IVF{nlist},SQ8": lambda: faiss.index_factory(d, f"IVF{nlist},SQ8", faiss.METRIC_INNER_PRODUCT),
     }
-    if n < 500_000:  # PQ kept 0.62 of the exact top 10 at 100k passages: not worth its training at 1M
+    # PQ kept 0.62 of the exact top 10 at 100k passages: not worth its training at 1M; below
+    # FAISS's minimum of 39 x 256 training vectors its k-means crawls (a minute for 400 vectors)
+    if 39 * 256 <= n < 500_000:
         specs[f"IVF{nlist},PQ48"] = lambda: faiss.index_factory(
             d, f"IVF{nlist},PQ48", faiss.METRIC_INNER_PRODUCT
         )
     figures: list[AnnFigures] = []
     rng = np.random.default_rng(0)
+    fingerprint = vectors_fingerprint(vectors)
     for name, make in specs.items():
         path = cache / f"{name.replace(',', '_')}.faiss"
         meta = path.with_suffix(".json")
         index: Any
-        if path.exists() and meta.exists():
+        # a candidate built over other vectors (the index was rebuilt since) would be timed and
+        # scored against the wrong truth: reused only when it holds these very vectors
+        saved = json.loads(meta.read_text()) if path.exists() and meta.exists() else {}
+        if saved.get("vectors") == fingerprint:
             index = faiss.read_index(str(path))
-            build_s = float(json.loads(meta.read_text())["build_s"])
+            build_s = float(saved["build_s"])
         else:
             print(f"bench: building {name} over {n} vectors", file=sys.stderr)
             start = time.perf_counter()
@@ -378,7 +393,7 @@ def ann_candidates(
             build_s = time.perf_counter() - start
             faiss.write_index(index, str(path) + ".tmp")
             os.replace(str(path) + ".tmp", path)
-            meta.write_text(json.dumps({"build_s": build_s}))
+            meta.write_text(json.dumps({"build_s": build_s, "vectors": fingerprint}))
         size_mb = path.stat().st_size / 2**20
         settings = (
             [("efSearch", 64), ("efSearch", 128)]

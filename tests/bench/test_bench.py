@@ -63,3 +63,20 @@ def test_the_contract_lines_at_a_tiny_size(tmp_path: Path) -> None:
     again = _bench(tmp_path, "--json", "")
     assert again.returncode == 0, again.stderr[-3000:]
     assert sorted((tmp_path / "index-400" / "snapshots").iterdir()) == built
+
+
+def test_cached_ann_candidates_are_rebuilt_when_the_vectors_change(tmp_path: Path) -> None:
+    """A candidate index cached over other vectors (the corpus was rebuilt) is not scored against
+    the new vectors' truth: it is built again, and finds their exact neighbours."""
+    import numpy as np
+
+    from bench.scale import ann_candidates
+    from index.embedding import normalize_rows
+
+    rng = np.random.default_rng(1)
+    queries = normalize_rows(rng.standard_normal((20, 48)))
+    for seed in (2, 3):  # the same size twice, different vectors
+        vectors = normalize_rows(np.random.default_rng(seed).standard_normal((2000, 48)))
+        _, figures = ann_candidates(vectors, queries, tmp_path / "ann")
+        hnsw = next(f for f in figures if f.name == "HNSW32/efSearch=128")
+        assert hnsw.recall_at_10 >= 0.9, (seed, hnsw)
