@@ -350,12 +350,14 @@ def ann_candidates(
     """
     import faiss
 
+    from index.vectors import ivf_lists
+
     n, d = vectors.shape
     cache.mkdir(parents=True, exist_ok=True)
     exact = faiss.IndexFlatIP(d)
     exact.add(vectors)
     _, truth = exact.search(queries, 10)
-    nlist = max(1, min(int(4 * np.sqrt(n)), n // 39))  # FAISS wants >= 39 training points a list
+    nlist = ivf_lists(n)  # the served index's cell count (4 sqrt(n), >= 39 training vectors a cell)
     specs: dict[str, Callable[[], Any]] = {
         "HNSW32": lambda: faiss.IndexHNSWFlat(d, 32, faiss.METRIC_INNER_PRODUCT),
         f"IVF{nlist},Flat": lambda: faiss.index_factory(d, f"IVF{nlist},Flat", faiss.METRIC_INNER_PRODUCT),
