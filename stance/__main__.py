@@ -79,6 +79,33 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _label(args: argparse.Namespace) -> int:
+    import json
+
+    import torch
+
+    from stance.distill import label_pairs
+    from stance.model import CrossEncoderStance, StanceModelError
+    from stance.train import read_sources
+
+    torch.set_num_threads(args.threads)
+    _interruptible()
+    try:
+        teacher = CrossEncoderStance(args.model, batch_size=64)
+        pairs = read_sources(args.data)
+    except (StanceModelError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    key = json.dumps({"model": str(Path(args.model).resolve()), "data": args.data, "pairs": len(pairs)})
+    try:
+        count = label_pairs(teacher, pairs, Path(args.out), key)
+    except KeyboardInterrupt:
+        print("\ninterrupted: run again to resume")
+        return 130
+    print(f"labelled {count} pairs with {teacher.name}: {args.out}")
+    return 0
+
+
 def _probe(args: argparse.Namespace) -> int:
     from stance.context import ContextMode
     from stance.model import CrossEncoderStance
@@ -164,6 +191,23 @@ def main(argv: list[str] | None = None) -> int:
         help="extra related-but-neutral pairs per epoch, as a share of the training pairs",
     )
 
+    p_train.add_argument(
+        "--distill-weight",
+        type=float,
+        default=0.5,
+        help="for pairs with a teacher's probabilities (python -m stance label): their share of the target",
+    )
+
+    p_label = sub.add_parser(
+        "label", help="a teacher model's probabilities on training pairs, for distillation (resumable)"
+    )
+    p_label.add_argument("--model", required=True, help="the teacher: model directory or model id")
+    p_label.add_argument(
+        "--data", action="append", required=True, help="pairs to label, as train's --data; repeat"
+    )
+    p_label.add_argument("--out", required=True, help="JSON Lines file to write")
+    p_label.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+
     p_cal = sub.add_parser(
         "calibrate", help="fit offsets and temperature on news dev pairs (or --data: the training hold-out)"
     )
@@ -221,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "eval":
         return _eval(args)
+    if args.command == "label":
+        return _label(args)
     if args.command == "train":
         import torch
 
@@ -250,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
             contrastive=args.contrastive,
             freeze_word_embeddings=not args.train_word_embeddings,
             precision=args.precision,
+            distill_weight=args.distill_weight,
         )
         try:
             train(config)

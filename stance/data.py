@@ -22,10 +22,24 @@ class Pair:
     hypothesis: str
     label: int
     source: str
+    # a teacher's probabilities in LABELS order (`stance.distill`); None for a plain labelled pair
+    soft: tuple[float, ...] | None = None
+
+
+def read_soft(probs: dict[str, float]) -> tuple[float, ...]:
+    """A teacher's `{"contradiction": p, "entailment": p, "neutral": p}` in LABELS order."""
+    soft = tuple(float(probs[label]) for label in LABELS)
+    if min(soft) < 0 or abs(sum(soft) - 1) > 1e-3:
+        raise ValueError(f"probabilities must be >= 0 and sum to 1, got {probs}")
+    return soft
 
 
 def read_pairs(path: Path) -> list[Pair]:
-    """Read a JSON Lines NLI file; a malformed line is an error naming file and line."""
+    """Read a JSON Lines NLI file; a malformed line is an error naming file and line.
+
+    A row may carry a teacher's `probs` (a distillation set, `python -m stance label`); its
+    `label` is then optional and defaults to the teacher's top label.
+    """
     pairs: list[Pair] = []
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
@@ -33,15 +47,21 @@ def read_pairs(path: Path) -> list[Pair]:
                 continue
             try:
                 row = json.loads(line)
+                soft = read_soft(row["probs"]) if "probs" in row else None
+                if "label" in row or soft is None:
+                    label = LABEL_IDS[row["label"]]
+                else:
+                    label = max(range(len(LABELS)), key=soft.__getitem__)
                 pairs.append(
                     Pair(
                         premise=str(row["premise"]),
                         hypothesis=str(row["hypothesis"]),
-                        label=LABEL_IDS[row["label"]],
+                        label=label,
                         source=str(row.get("source", "")),
+                        soft=soft,
                     )
                 )
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
                 raise ValueError(f"{path}:{number}: not an NLI pair ({exc})") from exc
     return pairs
 

@@ -10,7 +10,7 @@ import random
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,9 @@ class TrainConfig:
     distractor_context: float = 0.0  # share of pairs seen with an unrelated sentence in front
     related_neutrals: float = 0.0  # extra related-neutral pairs per epoch, as a share of the pairs
     contrastive: float = 0.0  # contrastive pairs (`stance.augment`) per epoch, as a share of the pairs
+    # where a pair carries a teacher's probabilities (`stance.distill`): the target is this share
+    # of them plus the rest of the smoothed gold label
+    distill_weight: float = 0.5
     precision: str = "auto"  # bf16 autocast where the CPU has native bf16, else fp32 (not in the fingerprint)
 
     def fingerprint(self) -> str:
@@ -166,15 +169,33 @@ def augment(
             if distractor[-1:] not in ".!?":
                 distractor += "."
             premise = f"{distractor} {premise}"
-        out.append(Pair(premise, hypothesis, pair.label, pair.source))
+        out.append(replace(pair, premise=premise, hypothesis=hypothesis))
+    return out
+
+
+def targets(pairs: Sequence[Pair], label_smoothing: float, distill_weight: float) -> torch.Tensor:
+    """One target distribution a pair, for a cross-entropy against probabilities.
+
+    A plain pair's is its gold label smoothed exactly as `CrossEntropyLoss(label_smoothing=...)`
+    smooths it. A distilled pair's mixes in its teacher's probabilities, `distill_weight` of
+    them: the teacher's doubt between neutral and contradiction on a near-miss sentence is
+    what a hard label cannot teach the student.
+    """
+    n = len(LABELS)
+    out = torch.full((len(pairs), n), label_smoothing / n)
+    out[torch.arange(len(pairs)), torch.tensor([p.label for p in pairs], dtype=torch.long)] += (
+        1 - label_smoothing
+    )
+    for i, pair in enumerate(pairs):
+        if pair.soft is not None:
+            out[i] = distill_weight * torch.tensor(pair.soft) + (1 - distill_weight) * out[i]
     return out
 
 
 def _collate(
-    tokenizer: PreTrainedTokenizerBase, features: list[dict[str, list[int]]], labels: list[int]
-) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
-    padded = tokenizer.pad(features, return_tensors="pt")
-    return dict(padded), torch.tensor(labels)
+    tokenizer: PreTrainedTokenizerBase, features: list[dict[str, list[int]]]
+) -> dict[str, torch.Tensor]:
+    return dict(tokenizer.pad(features, return_tensors="pt"))
 
 
 def _atomic_save(obj: dict[str, Any], path: Path) -> None:
@@ -244,7 +265,7 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
     scheduler = get_linear_schedule_with_warmup(  # type: ignore[no-untyped-call]
         optimizer, int(total_steps * config.warmup_ratio), total_steps
     )
-    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
+    loss_fn = torch.nn.CrossEntropyLoss()  # against `targets`: smoothing and teachers are in them
 
     step = 0
     ckpt_path = work / CHECKPOINT
@@ -291,12 +312,11 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
             for batch in batches[offset:]:
                 if step >= total_steps:
                     break
-                inputs, labels = _collate(
-                    tokenizer, [encoded[i] for i in batch], [view[i].label for i in batch]
-                )
+                inputs = _collate(tokenizer, [encoded[i] for i in batch])
+                target = targets([view[i] for i in batch], config.label_smoothing, config.distill_weight)
                 with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
                     logits = model(**inputs).logits
-                loss = loss_fn(logits.float(), labels)
+                loss = loss_fn(logits.float(), target)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 optimizer.step()
