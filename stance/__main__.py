@@ -80,11 +80,9 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _label(args: argparse.Namespace) -> int:
-    import json
-
     import torch
 
-    from stance.distill import label_pairs
+    from stance.distill import label_pairs, recipe_key
     from stance.model import CrossEncoderStance, StanceModelError
     from stance.train import read_sources
 
@@ -96,9 +94,8 @@ def _label(args: argparse.Namespace) -> int:
     except (StanceModelError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    key = json.dumps({"model": str(Path(args.model).resolve()), "data": args.data, "pairs": len(pairs)})
     try:
-        count = label_pairs(teacher, pairs, Path(args.out), key)
+        count = label_pairs(teacher, pairs, Path(args.out), recipe_key(args.model, args.data, len(pairs)))
     except KeyboardInterrupt:
         print("\ninterrupted: run again to resume")
         return 130

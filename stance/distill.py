@@ -7,7 +7,7 @@ them with their gold label and the teacher's `probs`. Training on that file
 (`python -m stance train --data FILE --distill-weight W`) mixes the two.
 
 Labelling is resumable: finished chunks are appended to `FILE.partial` and a rerun with the
-same teacher and sources (`key`, kept in `FILE.partial.key`) picks up after the last whole
+same teacher weights and sources (`recipe_key`, kept in `FILE.partial.key`) picks up after the last whole
 line, so Ctrl-C loses at most one chunk; another key starts over. The finished file appears
 only when every pair is labelled.
 """
@@ -23,6 +23,21 @@ from tqdm import tqdm
 
 from stance.data import LABELS, Pair
 from stance.model import CrossEncoderStance
+
+
+def recipe_key(model: str, sources: Sequence[str], pairs: int) -> str:
+    """What a partial file must agree with to be resumed: the sources, the pair count and the
+    teacher, down to its weights and calibration files (a teacher retrained in the same
+    directory must not finish another teacher's file)."""
+    files = {}
+    local = Path(model)
+    if local.is_dir():
+        for path in sorted(local.iterdir()):
+            if path.suffix in {".safetensors", ".bin", ".json"}:
+                stat = path.stat()
+                files[path.name] = [stat.st_size, stat.st_mtime_ns]
+    ident = str(local.resolve()) if local.is_dir() else model
+    return json.dumps({"model": ident, "files": files, "data": list(sources), "pairs": pairs})
 
 
 def _done_lines(partial: Path) -> int:
@@ -58,11 +73,7 @@ def label_pairs(
             scores = teacher.predict([(p.premise, p.hypothesis) for p in part])
             lines = []
             for pair, score in zip(part, scores, strict=True):
-                probs = {
-                    "contradiction": score.contradiction,
-                    "entailment": score.entailment,
-                    "neutral": score.neutral,
-                }
+                probs = {label: float(getattr(score, label)) for label in LABELS}
                 total = sum(probs.values())
                 row = {
                     "premise": pair.premise,

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from stance.data import LABEL_IDS, LABELS, Pair, read_pairs
-from stance.distill import label_pairs
+from stance.distill import label_pairs, recipe_key
 from stance.model import CrossEncoderStance, NLIScores
 from stance.train import TrainConfig, augment, targets
 
@@ -136,3 +136,14 @@ def test_a_row_with_probabilities_only_takes_the_teachers_top_label(tmp_path: Pa
     path.write_text(json.dumps({"premise": "a", "hypothesis": "b", "probs": probs}) + "\n")
     (pair,) = read_pairs(path)
     assert LABELS[pair.label] == "neutral" and pair.soft == (0.1, 0.2, 0.7)
+
+
+def test_a_teacher_retrained_in_place_does_not_resume_the_old_ones_file(tmp_path: Path) -> None:
+    teacher = tmp_path / "teacher"
+    teacher.mkdir()
+    (teacher / "model.safetensors").write_bytes(b"old weights")
+    before = recipe_key(str(teacher), ["nli-news:train"], 10)
+    assert before == recipe_key(str(teacher), ["nli-news:train"], 10)
+    (teacher / "model.safetensors").write_bytes(b"new weights, retrained")
+    assert recipe_key(str(teacher), ["nli-news:train"], 10) != before
+    assert recipe_key(str(teacher), ["nli-news:dev"], 10) != recipe_key(str(teacher), ["nli-news:train"], 10)
