@@ -53,6 +53,10 @@ def test_splits_are_by_event_and_test_is_big_enough(events: list[dict[str, objec
     assert len(test_pairs) >= 1000
     train_claims = {c.claim for e in events if e["split"] == "train" for c in event_claims(e)}
     assert not train_claims & {p.claim for p in test_pairs}
+    # `extra` (train-like events a recipe may add) shares no claim with the splits it is judged on
+    held_out = {c.claim for e in events if e["split"] in ("dev", "test") for c in event_claims(e)}
+    extra_claims = {c.claim for e in events if e["split"] == "extra" for c in event_claims(e)}
+    assert extra_claims and not extra_claims & held_out
 
 
 def test_context_is_the_previous_sentence_of_the_same_article(events: list[dict[str, object]]) -> None:
