@@ -35,7 +35,7 @@ from .data import LABEL_IDS, Pair
 
 EVENTS_DIR = Path("data/nli-news/events")
 # `extra`: train-like events (never dev or test events) that the shipped recipe leaves out: adding
-# them to stage 3 measured no better on dev (model card, "More news events"); `--data nli-news:extra`
+# them to stage 3 measured no better on dev (model card, "the split `extra`"); `--data nli-news:extra`
 # and `nli-news-implied:extra` add them to a recipe.
 SPLITS: tuple[str, ...] = ("train", "dev", "test", "extra")
 CATEGORIES: tuple[str, ...] = (
