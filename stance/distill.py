@@ -75,13 +75,11 @@ def label_pairs(
             for pair, score in zip(part, scores, strict=True):
                 probs = {label: float(getattr(score, label)) for label in LABELS}
                 total = sum(probs.values())
-                row = {
-                    "premise": pair.premise,
-                    "hypothesis": pair.hypothesis,
-                    "label": LABELS[pair.label],
-                    "source": pair.source,
-                    "probs": {k: round(v / total, 5) for k, v in probs.items()},
-                }
+                row: dict[str, object] = {"premise": pair.premise, "hypothesis": pair.hypothesis}
+                if pair.label >= 0:  # an unlabelled pair's label is the teacher's top one (`read_pairs`)
+                    row["label"] = LABELS[pair.label]
+                row["source"] = pair.source
+                row["probs"] = {k: round(v / total, 5) for k, v in probs.items()}
                 lines.append(json.dumps(row, ensure_ascii=False) + "\n")
             handle.write("".join(lines))
             handle.flush()

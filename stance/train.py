@@ -73,8 +73,9 @@ class TrainConfig:
 
 def read_sources(sources: Sequence[str]) -> list[Pair]:
     """Pairs from every source in order: a JSON Lines file, `nli-news:<split>` (the news set's
-    labelled pairs) or `nli-news-implied:<split>[:<per claim>]` (its hard implied neutrals,
-    `stance.news.implied_neutrals`).
+    labelled pairs), `nli-news-implied:<split>[:<per claim>]` (its hard implied neutrals,
+    `stance.news.implied_neutrals`) or `nli-news-unlabelled:<per claim>` (claims of the unlabelled
+    events with their nearest sentences, label unknown: for `python -m stance label` only).
 
     `SOURCE@N` takes a fixed random sample of N pairs of the source (seed 13), e.g. to replay
     some general NLI data while fine-tuning on the news set.
@@ -91,11 +92,26 @@ def read_sources(sources: Sequence[str]) -> list[Pair]:
 
             split, _, per_claim = source.partition(":")[2].partition(":")
             got = implied_neutrals(split, int(per_claim)) if per_claim else implied_neutrals(split)
+        elif source.startswith("nli-news-unlabelled:"):
+            from stance.unlabelled import unlabelled_pairs
+
+            got = unlabelled_pairs(int(source.partition(":")[2]))
         else:
             got = read_pairs(Path(source))
         if count:
             got = random.Random(13).sample(got, min(int(count), len(got)))
         pairs += got
+    return pairs
+
+
+def require_labels(pairs: list[Pair]) -> list[Pair]:
+    """`pairs`, or a ValueError when some have neither a label nor a teacher's probabilities."""
+    unlabelled = sum(p.label < 0 and p.soft is None for p in pairs)
+    if unlabelled:
+        raise ValueError(
+            f"{unlabelled} pairs have no label (nli-news-unlabelled): label them with a teacher first "
+            "(python -m stance label), then train on its output file"
+        )
     return pairs
 
 
@@ -214,7 +230,7 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
     work = Path(config.work_dir)
     work.mkdir(parents=True, exist_ok=True)
 
-    pairs = read_sources(config.data)
+    pairs = require_labels(read_sources(config.data))
     if config.sources:
         pairs = [p for p in pairs if p.source in set(config.sources)]
     train_pairs, holdout = split_holdout(pairs, config.holdout_size, config.holdout_seed)

@@ -1,0 +1,156 @@
+"""Unlabelled news events (`data/nli-news/unlabelled/`): a transfer set for distillation.
+
+Same layout as the labelled events (`stance.news`), but the claims list no pairs:
+
+    {"event": "slug", "domain": "health", "split": "unlabelled",
+     "articles": [{"id": "a1", "outlet": "...", "date": "YYYY-MM-DD", "title": "...",
+                   "sentences": ["...", ...]}],
+     "claims": [{"claim": "..."}, ...]}
+
+Nobody lists which sentences support or contradict a claim: a teacher model does
+(`python -m stance label --data nli-news-unlabelled:16`), and the student learns the teacher's
+probabilities on pairs the teacher was never trained on. That is the point of the set: the
+teacher's labels on its own training pairs add little to the gold ones (model card, "A larger
+teacher"), while on unseen events it reads better than the small model. The events are written
+for the project like the labelled ones, and the sample corpus's event is kept out the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .data import Pair
+from .news import FORBIDDEN, IMPLIED_MIN_SIMILARITY
+
+UNLABELLED_DIR = Path("data/nli-news/unlabelled")
+UNLABELLED_TAG = "nli_news:unlabelled"
+UNKNOWN = -1  # `Pair.label` of a pair nobody labelled: a teacher's top label replaces it
+MIN_CLAIMS = 10
+
+
+def check_unlabelled(event: dict[str, Any], name: str) -> list[str]:
+    """Every problem with one unlabelled event file, as readable lines (empty when valid)."""
+    problems: list[str] = []
+
+    def bad(msg: str) -> None:
+        problems.append(f"{name}: {msg}")
+
+    for key in ("event", "domain", "split", "articles", "claims"):
+        if key not in event:
+            bad(f"missing key {key!r}")
+    if problems:
+        return problems
+    if event["split"] != "unlabelled":
+        bad("split must be 'unlabelled'")
+    found = FORBIDDEN.search(json.dumps(event, ensure_ascii=False))
+    if found:
+        bad(f"mentions the sample corpus's event ({found[0]!r})")
+    articles = event["articles"]
+    if not isinstance(articles, list) or len(articles) < 2:
+        bad("needs at least 2 articles")
+        return problems
+    sentences: set[str] = set()
+    for art in articles:
+        aid = art.get("id")
+        for key in ("id", "outlet", "date", "title", "sentences"):
+            if not art.get(key):
+                bad(f"article {aid}: missing {key}")
+        try:
+            date.fromisoformat(str(art.get("date")))
+        except ValueError:
+            bad(f"article {aid}: date {art.get('date')!r} is not YYYY-MM-DD")
+        for i, sent in enumerate(art.get("sentences") or []):
+            if not isinstance(sent, str) or len(sent.split()) < 4:
+                bad(f"article {aid}: sentence {i} too short: {sent!r}")
+            elif sent in sentences:
+                bad(f"sentence appears twice in the event: {sent!r}")
+            else:
+                sentences.add(sent)
+    claims = event["claims"]
+    if not isinstance(claims, list) or len(claims) < MIN_CLAIMS:
+        bad(f"needs at least {MIN_CLAIMS} claims")
+        return problems
+    seen: set[str] = set()
+    for claim in claims:
+        text = claim.get("claim", "") if isinstance(claim, dict) else ""
+        if not isinstance(text, str) or len(text.split()) < 3 or text in seen:
+            bad(f"empty, too short or repeated claim {text!r}")
+        elif text in sentences:
+            bad(f"claim copies a sentence of the event: {text!r}")
+        if isinstance(claim, dict) and set(claim) - {"claim"}:
+            bad(f"claim {text!r}: only the key 'claim' is allowed (no labels)")
+        seen.add(text)
+    return problems
+
+
+def load_unlabelled(directory: Path = UNLABELLED_DIR) -> list[dict[str, Any]]:
+    """Every unlabelled event file, validated; raises ValueError listing all problems."""
+    events: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for path in sorted(directory.glob("*.json")):
+        try:
+            event = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            problems.append(f"{path.name}: not JSON ({exc})")
+            continue
+        problems += check_unlabelled(event, path.name)
+        events.append(event)
+    names = Counter(str(e.get("event")) for e in events)
+    problems += [f"event slug used twice: {n}" for n, c in names.items() if c > 1]
+    if problems:
+        raise ValueError("\n".join(problems))
+    return events
+
+
+def unlabelled_pairs(per_claim: int, directory: Path = UNLABELLED_DIR) -> list[Pair]:
+    """For each claim, the `per_claim` sentences of its event nearest to it (the service's
+    embedder, cosine >= IMPLIED_MIN_SIMILARITY), each read alone as the service reads a passage;
+    labels UNKNOWN: a teacher labels them (`python -m stance label`)."""
+    from index.embedding import load_embedder
+
+    embedder = load_embedder()
+    out: list[Pair] = []
+    for event in load_unlabelled(directory):
+        sentences = list(dict.fromkeys(s for a in event["articles"] for s in a["sentences"]))
+        claims = [c["claim"] for c in event["claims"]]
+        sent_vecs = embedder.encode(sentences)
+        claim_vecs = embedder.encode(claims)
+        for claim, vec in zip(claims, claim_vecs, strict=True):
+            sims = sent_vecs @ vec
+            ranked = sorted(range(len(sentences)), key=lambda i: -float(sims[i]))
+            picked = [sentences[i] for i in ranked if float(sims[i]) >= IMPLIED_MIN_SIMILARITY][:per_claim]
+            out += [Pair(s, claim, UNKNOWN, UNLABELLED_TAG) for s in picked]
+    return out
+
+
+def main(argv: list[str]) -> int:
+    """`python -m stance.unlabelled [FILE ...]`: validate unlabelled event files (all by default)."""
+    events: list[dict[str, Any]] = []
+    problems: list[str] = []
+    paths = [Path(a) for a in argv] or sorted(UNLABELLED_DIR.glob("*.json"))
+    for path in paths:
+        try:
+            event = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            problems.append(f"{path.name}: {exc}")
+            continue
+        problems += check_unlabelled(event, path.name)
+        events.append(event)
+    if problems:
+        print("\n".join(problems))
+        return 1
+    sentences = sum(len(a["sentences"]) for e in events for a in e["articles"])
+    claims = sum(len(e["claims"]) for e in events)
+    domains = Counter(str(e["domain"]) for e in events)
+    print(f"unlabelled events={len(events)} sentences={sentences} claims={claims}")
+    print("  domains: " + " ".join(f"{k}={v}" for k, v in domains.most_common()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
