@@ -25,7 +25,7 @@ import json
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -98,28 +98,18 @@ def gold_verdict(supporting: Iterable[str], contradicting: Iterable[str]) -> str
     return "not_enough_info"
 
 
-def check_event(event: dict[str, object], name: str) -> list[str]:
-    """Every problem with one event file, as readable lines (empty when it is valid)."""
-    problems: list[str] = []
-
-    def bad(msg: str) -> None:
-        problems.append(f"{name}: {msg}")
-
-    for key in ("event", "domain", "split", "articles", "claims"):
-        if key not in event:
-            bad(f"missing key {key!r}")
-    if problems:
-        return problems
-    if event["split"] not in SPLITS:
-        bad(f"split must be one of {SPLITS}")
-    text_blob = json.dumps(event, ensure_ascii=False)
-    if FORBIDDEN.search(text_blob):
-        bad(f"mentions the sample corpus's event ({FORBIDDEN.search(text_blob)[0]!r})")  # type: ignore[index]
+def check_articles(event: dict[str, Any], bad: Callable[[str], None]) -> dict[str, tuple[str, int]] | None:
+    """The checks every event file shares, labelled or not (`bad` gets each problem): the sample
+    event kept out, at least 2 articles, their fields and dates, sentences long enough and unique.
+    Returns each sentence's (article id, index), or None when there are no articles to check."""
+    found = FORBIDDEN.search(json.dumps(event, ensure_ascii=False))
+    if found:
+        bad(f"mentions the sample corpus's event ({found[0]!r})")
     sentences: dict[str, tuple[str, int]] = {}
     articles = event["articles"]
     if not isinstance(articles, list) or len(articles) < 2:
         bad("needs at least 2 articles")
-        return problems
+        return None
     for art in articles:
         aid = art.get("id")
         for key in ("id", "outlet", "date", "title", "sentences"):
@@ -136,6 +126,26 @@ def check_event(event: dict[str, object], name: str) -> list[str]:
             if sent in sentences:
                 bad(f"sentence appears twice in the event: {sent!r}")
             sentences[sent] = (str(aid), i)
+    return sentences
+
+
+def check_event(event: dict[str, object], name: str) -> list[str]:
+    """Every problem with one event file, as readable lines (empty when it is valid)."""
+    problems: list[str] = []
+
+    def bad(msg: str) -> None:
+        problems.append(f"{name}: {msg}")
+
+    for key in ("event", "domain", "split", "articles", "claims"):
+        if key not in event:
+            bad(f"missing key {key!r}")
+    if problems:
+        return problems
+    if event["split"] not in SPLITS:
+        bad(f"split must be one of {SPLITS}")
+    sentences = check_articles(event, bad)
+    if sentences is None:
+        return problems
     claims = event["claims"]
     if not isinstance(claims, list) or not claims:
         bad("no claims")
@@ -167,23 +177,41 @@ def check_event(event: dict[str, object], name: str) -> list[str]:
     return problems
 
 
-def load_events(directory: Path = EVENTS_DIR) -> list[dict[str, object]]:
-    """Every event file, validated; raises ValueError listing all problems."""
-    events: list[dict[str, object]] = []
+Check = Callable[[dict[str, Any], str], list[str]]  # an event file's problems (`check_event`)
+
+
+def read_events(paths: Iterable[Path], check: Check) -> tuple[list[dict[str, Any]], list[str]]:
+    """Read event files and validate each with `check`: the events read and every problem found."""
+    events: list[dict[str, Any]] = []
     problems: list[str] = []
-    for path in sorted(directory.glob("*.json")):
+    for path in paths:
         try:
             event = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             problems.append(f"{path.name}: not JSON ({exc})")
             continue
-        problems += check_event(event, path.name)
+        except OSError as exc:
+            problems.append(f"{path.name}: {exc}")
+            continue
+        problems += check(event, path.name)
         events.append(event)
+    return events, problems
+
+
+def load_checked(directory: Path, check: Check) -> list[dict[str, Any]]:
+    """Every event file of a directory, validated by `check`, no slug used twice; raises
+    ValueError listing all problems."""
+    events, problems = read_events(sorted(directory.glob("*.json")), check)
     names = Counter(str(e.get("event")) for e in events)
     problems += [f"event slug used twice: {n}" for n, c in names.items() if c > 1]
     if problems:
         raise ValueError("\n".join(problems))
     return events
+
+
+def load_events(directory: Path = EVENTS_DIR) -> list[dict[str, object]]:
+    """Every event file, validated; raises ValueError listing all problems."""
+    return load_checked(directory, check_event)
 
 
 def event_pairs(event: dict[str, object]) -> list[NewsPair]:
@@ -312,16 +340,7 @@ def summary(events: list[dict[str, object]]) -> str:
 def main(argv: list[str]) -> int:
     """`python -m stance.news [FILE ...]`: validate event files (all by default) and summarise."""
     if argv:
-        events, problems = [], []
-        for name in argv:
-            path = Path(name)
-            try:
-                event = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError) as exc:
-                problems.append(f"{name}: {exc}")
-                continue
-            problems += check_event(event, path.name)
-            events.append(event)
+        events, problems = read_events([Path(name) for name in argv], check_event)
         if problems:
             print("\n".join(problems))
             return 1

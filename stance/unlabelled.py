@@ -17,15 +17,13 @@ for the project like the labelled ones, and the sample corpus's event is kept ou
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from .data import Pair
-from .news import FORBIDDEN, IMPLIED_MIN_SIMILARITY
+from .news import IMPLIED_MIN_SIMILARITY, check_articles, load_checked, read_events
 
 UNLABELLED_DIR = Path("data/nli-news/unlabelled")
 UNLABELLED_TAG = "nli_news:unlabelled"
@@ -47,30 +45,9 @@ def check_unlabelled(event: dict[str, Any], name: str) -> list[str]:
         return problems
     if event["split"] != "unlabelled":
         bad("split must be 'unlabelled'")
-    found = FORBIDDEN.search(json.dumps(event, ensure_ascii=False))
-    if found:
-        bad(f"mentions the sample corpus's event ({found[0]!r})")
-    articles = event["articles"]
-    if not isinstance(articles, list) or len(articles) < 2:
-        bad("needs at least 2 articles")
+    sentences = check_articles(event, bad)
+    if sentences is None:
         return problems
-    sentences: set[str] = set()
-    for art in articles:
-        aid = art.get("id")
-        for key in ("id", "outlet", "date", "title", "sentences"):
-            if not art.get(key):
-                bad(f"article {aid}: missing {key}")
-        try:
-            date.fromisoformat(str(art.get("date")))
-        except ValueError:
-            bad(f"article {aid}: date {art.get('date')!r} is not YYYY-MM-DD")
-        for i, sent in enumerate(art.get("sentences") or []):
-            if not isinstance(sent, str) or len(sent.split()) < 4:
-                bad(f"article {aid}: sentence {i} too short: {sent!r}")
-            elif sent in sentences:
-                bad(f"sentence appears twice in the event: {sent!r}")
-            else:
-                sentences.add(sent)
     claims = event["claims"]
     if not isinstance(claims, list) or len(claims) < MIN_CLAIMS:
         bad(f"needs at least {MIN_CLAIMS} claims")
@@ -90,21 +67,7 @@ def check_unlabelled(event: dict[str, Any], name: str) -> list[str]:
 
 def load_unlabelled(directory: Path = UNLABELLED_DIR) -> list[dict[str, Any]]:
     """Every unlabelled event file, validated; raises ValueError listing all problems."""
-    events: list[dict[str, Any]] = []
-    problems: list[str] = []
-    for path in sorted(directory.glob("*.json")):
-        try:
-            event = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            problems.append(f"{path.name}: not JSON ({exc})")
-            continue
-        problems += check_unlabelled(event, path.name)
-        events.append(event)
-    names = Counter(str(e.get("event")) for e in events)
-    problems += [f"event slug used twice: {n}" for n, c in names.items() if c > 1]
-    if problems:
-        raise ValueError("\n".join(problems))
-    return events
+    return load_checked(directory, check_unlabelled)
 
 
 def unlabelled_pairs(per_claim: int, directory: Path = UNLABELLED_DIR) -> list[Pair]:
@@ -130,17 +93,8 @@ def unlabelled_pairs(per_claim: int, directory: Path = UNLABELLED_DIR) -> list[P
 
 def main(argv: list[str]) -> int:
     """`python -m stance.unlabelled [FILE ...]`: validate unlabelled event files (all by default)."""
-    events: list[dict[str, Any]] = []
-    problems: list[str] = []
     paths = [Path(a) for a in argv] or sorted(UNLABELLED_DIR.glob("*.json"))
-    for path in paths:
-        try:
-            event = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            problems.append(f"{path.name}: {exc}")
-            continue
-        problems += check_unlabelled(event, path.name)
-        events.append(event)
+    events, problems = read_events(paths, check_unlabelled)
     if problems:
         print("\n".join(problems))
         return 1
