@@ -115,7 +115,7 @@ TRANSFER_PER_CLAIM ?= 16
 NEWS_MIX := --data nli-news:train --data nli-news:train --data nli-news-implied:train:$(IMPLIED_PER_CLAIM) \
 	--data $(NLI_DIR)/train_vitaminc.jsonl@3000 --data $(NLI_DIR)/train.jsonl@4000 \
 	--data $(NLI_DIR)/train_mnli_hw2.jsonl@3000 --data $(NLI_DIR)/train_fm2.jsonl@1000
-train-stance: $(STAMP) ## train the stance cross-encoder (3 stages and its teacher, resumable; ~3 h on 2 cores), calibrate it, fit its rule
+train-stance: $(STAMP) ## train the stance cross-encoder (3 stages and its teacher, resumable; ~3.5 h on 2 cores), calibrate it, fit its rule
 	$(PY) -m stance train --data $(NLI_DIR)/train.jsonl --out $(STAGES)/1 --work-dir $(STAGES)/work-1 \
 		--epochs 3 --lr 6e-5 --max-length 128 --label-smoothing 0.1 --seed 13
 	$(PY) -m stance train --init $(STAGES)/1 --out $(STAGES)/2 --work-dir $(STAGES)/work-2 \
@@ -157,8 +157,13 @@ eval-stance: $(STAMP) ## evaluate the stance model on every eval_*.jsonl (and FE
 # FIT_CONTEXT_WEIGHT=0 (default): the rule reads each passage once, alone (half the stance cost);
 # FIT_CONTEXT_WEIGHT= (empty) fits the weight too.
 FIT_CONTEXT_WEIGHT ?= 0
+# FIT_SUPPORT_THRESHOLD=0.5 (default): a passage supports only when entailment is at least even odds
+# (a denial filed as support is the costliest mistake: model card, "Verdict rule");
+# FIT_SUPPORT_THRESHOLD= (empty) fits it too.
+FIT_SUPPORT_THRESHOLD ?= 0.5
 fit-rule: $(STAMP) ## fit the verdict rule for STANCE_MODEL on data/nli-news dev events (writes rule.json)
-	$(PY) -m service.news_eval fit --model $(STANCE_MODEL) $(if $(FIT_CONTEXT_WEIGHT),--context-weight $(FIT_CONTEXT_WEIGHT))
+	$(PY) -m service.news_eval fit --model $(STANCE_MODEL) $(if $(FIT_CONTEXT_WEIGHT),--context-weight $(FIT_CONTEXT_WEIGHT)) \
+		$(if $(FIT_SUPPORT_THRESHOLD),--support-threshold $(FIT_SUPPORT_THRESHOLD))
 
 eval-verify: $(STAMP) ## end to end: data/nli-news test events indexed, every test claim posted to /verify
 	$(PY) -m service.news_eval verify --split test --model $(STANCE_MODEL)

@@ -297,6 +297,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="fix CONTEXT_WEIGHT instead of fitting it (0: each passage read once, alone: half the cost)",
     )
+    p_fit.add_argument(
+        "--support-threshold",
+        type=float,
+        default=None,
+        help="fix SUPPORT_THRESHOLD instead of fitting it (0.5: entailment must be at least even odds)",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "verify":
@@ -312,10 +318,13 @@ def main(argv: list[str] | None = None) -> int:
     model = CrossEncoderStance(args.model)
     start = Thresholds()
     fixed: tuple[str, ...] = ()
-    if args.context_weight is not None:
-        if not 0.0 <= args.context_weight <= 1.0:
-            parser.error("--context-weight must be between 0 and 1")
-        start, fixed = replace(start, context_weight=args.context_weight), ("context_weight",)
+    for name in ("context_weight", "support_threshold"):
+        value = getattr(args, name)
+        if value is None:
+            continue
+        if not 0.0 <= value <= 1.0:
+            parser.error(f"--{name.replace('_', '-')} must be between 0 and 1")
+        start, fixed = replace(start, **{name: value}), (*fixed, name)
     data = collect(args.split, model, embedder, start.candidates)
     before = simulate(data, start)
     rule = fit(data, start, fixed=fixed)
@@ -329,6 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         {
             "fitted_on": f"data/nli-news {args.split} split ({after.claims} claims), never test",
             "objective": "verdict_acc + 0.5*min(recalls) + 0.25*(sum of recalls) - 0.5*wrong_bucket_rate",
+            "fixed": {name: getattr(start, name) for name in fixed},
             "dev": {
                 "verdict_acc": round(after.verdict_acc, 4),
                 "support_recall": round(after.support_recall, 4),
