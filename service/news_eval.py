@@ -311,11 +311,6 @@ def main(argv: list[str] | None = None) -> int:
         print(scores.line())
         return 0
 
-    from index import load_embedder
-    from stance.model import CrossEncoderStance
-
-    embedder = load_embedder()
-    model = CrossEncoderStance(args.model)
     start = Thresholds()
     fixed: tuple[str, ...] = ()
     for name in ("context_weight", "support_threshold"):
@@ -325,6 +320,12 @@ def main(argv: list[str] | None = None) -> int:
         if not 0.0 <= value <= 1.0:
             parser.error(f"--{name.replace('_', '-')} must be between 0 and 1")
         start, fixed = replace(start, **{name: value}), (*fixed, name)
+
+    from index import load_embedder
+    from stance.model import CrossEncoderStance
+
+    embedder = load_embedder()
+    model = CrossEncoderStance(args.model)
     data = collect(args.split, model, embedder, start.candidates)
     before = simulate(data, start)
     rule = fit(data, start, fixed=fixed)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from service.news_eval import Scores, key, write_corpus
+import pytest
+
+from service.news_eval import Scores, key, main, write_corpus
 from stance.news import NewsClaim
 
 
@@ -52,3 +54,13 @@ def test_the_corpus_is_one_line_per_article(tmp_path: Path) -> None:
     write_corpus(events, path)
     assert path.read_text().count("\n") == 1
     assert '"id": "e1--a1"' in path.read_text() and '"text": "One two. Three."' in path.read_text()
+
+
+@pytest.mark.parametrize("option", ["--context-weight", "--support-threshold"])
+def test_fit_refuses_a_fixed_setting_outside_0_to_1_before_loading_models(
+    option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["fit", "--model", "models/stance-minilm-l6-nli", option, "1.5"])
+    assert exc.value.code == 2
+    assert f"{option} must be between 0 and 1" in capsys.readouterr().err
