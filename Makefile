@@ -158,7 +158,7 @@ eval-stance: $(STAMP) ## evaluate the stance model on every eval_*.jsonl (and FE
 # FIT_CONTEXT_WEIGHT= (empty) fits the weight too.
 FIT_CONTEXT_WEIGHT ?= 0
 # FIT_SUPPORT_THRESHOLD=0.5 (default): a passage supports only when entailment is at least even odds
-# (a denial filed as support is the costliest mistake: model card, "Verdict rule");
+# (a denial filed as support is the costliest mistake: model card, "Calibration and the decision rule");
 # FIT_SUPPORT_THRESHOLD= (empty) fits it too.
 FIT_SUPPORT_THRESHOLD ?= 0.5
 fit-rule: $(STAMP) ## fit the verdict rule for STANCE_MODEL on data/nli-news dev events (writes rule.json)
