@@ -129,6 +129,21 @@ def check_articles(event: dict[str, Any], bad: Callable[[str], None]) -> dict[st
     return sentences
 
 
+def check_layout(
+    event: dict[str, Any], bad: Callable[[str], None], splits: tuple[str, ...]
+) -> dict[str, tuple[str, int]] | None:
+    """The keys, split and articles every event file (labelled or not) must have; its sentences
+    (`check_articles`), or None when a problem keeps the claims from being checked."""
+    missing = [key for key in ("event", "domain", "split", "articles", "claims") if key not in event]
+    for key in missing:
+        bad(f"missing key {key!r}")
+    if missing:
+        return None
+    if event["split"] not in splits:
+        bad(f"split must be {splits[0]!r}" if len(splits) == 1 else f"split must be one of {splits}")
+    return check_articles(event, bad)
+
+
 def check_event(event: dict[str, object], name: str) -> list[str]:
     """Every problem with one event file, as readable lines (empty when it is valid)."""
     problems: list[str] = []
@@ -136,14 +151,7 @@ def check_event(event: dict[str, object], name: str) -> list[str]:
     def bad(msg: str) -> None:
         problems.append(f"{name}: {msg}")
 
-    for key in ("event", "domain", "split", "articles", "claims"):
-        if key not in event:
-            bad(f"missing key {key!r}")
-    if problems:
-        return problems
-    if event["split"] not in SPLITS:
-        bad(f"split must be one of {SPLITS}")
-    sentences = check_articles(event, bad)
+    sentences = check_layout(event, bad, SPLITS)
     if sentences is None:
         return problems
     claims = event["claims"]

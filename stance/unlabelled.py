@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .data import Pair
-from .news import IMPLIED_MIN_SIMILARITY, check_articles, load_checked, read_events
+from .news import IMPLIED_MIN_SIMILARITY, check_layout, load_checked, read_events
 
 UNLABELLED_DIR = Path("data/nli-news/unlabelled")
 UNLABELLED_TAG = "nli_news:unlabelled"
@@ -38,14 +38,7 @@ def check_unlabelled(event: dict[str, Any], name: str) -> list[str]:
     def bad(msg: str) -> None:
         problems.append(f"{name}: {msg}")
 
-    for key in ("event", "domain", "split", "articles", "claims"):
-        if key not in event:
-            bad(f"missing key {key!r}")
-    if problems:
-        return problems
-    if event["split"] != "unlabelled":
-        bad("split must be 'unlabelled'")
-    sentences = check_articles(event, bad)
+    sentences = check_layout(event, bad, ("unlabelled",))
     if sentences is None:
         return problems
     claims = event["claims"]
