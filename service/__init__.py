@@ -17,6 +17,7 @@ then `test_config`):
     TOP_K_MAX                  50     largest accepted top_k
     MIN_SIMILARITY             (fitted) relevance gate on cosine similarity
     SUPPORT_THRESHOLD          (fitted) entailment needed to support
+    MIN_SUPPORT_SIMILARITY     (fitted) similarity needed to support
     CONTRADICT_THRESHOLD       (fitted) contradiction needed to contradict
     MIN_CONTRADICT_SIMILARITY  (fitted) similarity needed to contradict
     VERDICT_THRESHOLD          (fitted) stance_score that counts for the verdict

@@ -40,7 +40,8 @@ class DefaultConfig:
     # Relevance and stance thresholds (see README "Verdict rules"). None: the value fitted for
     # the stance model (its rule.json, `python -m stance fit-rule`); a number overrides it.
     MIN_SIMILARITY: float | None = None  # cosine(claim, passage) below this: never scored
-    SUPPORT_THRESHOLD: float | None = None  # entailment >= this (and > contradiction): supports
+    SUPPORT_THRESHOLD: float | None = None  # entailment >= this (and > contradiction) ...
+    MIN_SUPPORT_SIMILARITY: float | None = None  # ... and this close to the claim: supports
     CONTRADICT_THRESHOLD: float | None = None  # contradiction >= this (and > entailment) ...
     MIN_CONTRADICT_SIMILARITY: float | None = None  # ... and this close to the claim: contradicts
     VERDICT_THRESHOLD: float | None = None  # a side with stance_score >= this counts for the verdict

@@ -9,7 +9,7 @@ two readings:
     e = w * entailment with context + (1 - w) * entailment alone      (w = context_weight)
     c = w * contradiction with context + (1 - w) * contradiction alone
     (context_weight unset: e and c are the stronger of the two readings)
-    supports     when e >= support_threshold and e > c
+    supports     when e >= support_threshold and e > c and similarity >= min_support_similarity
     contradicts  when c >= contradict_threshold and c > e and similarity >= min_contradict_similarity
     otherwise    neither (left out)
 
@@ -42,6 +42,7 @@ CONFIG_KEYS: dict[str, str] = {
     "candidates": "CANDIDATES",
     "min_similarity": "MIN_SIMILARITY",
     "support_threshold": "SUPPORT_THRESHOLD",
+    "min_support_similarity": "MIN_SUPPORT_SIMILARITY",
     "contradict_threshold": "CONTRADICT_THRESHOLD",
     "min_contradict_similarity": "MIN_CONTRADICT_SIMILARITY",
     "verdict_threshold": "VERDICT_THRESHOLD",
@@ -96,6 +97,10 @@ class Thresholds:
     candidates: int = 30
     min_similarity: float = 0.35
     support_threshold: float = 0.5
+    # Each side has its own similarity gate on top of `min_similarity` (the relevance gate for
+    # both): support needs a passage about the claim itself, a contradiction may be phrased further
+    # from it ("Stanev denied that the commission had ordered the ministry to halt the purchase").
+    min_support_similarity: float = 0.0
     contradict_threshold: float = 0.5
     min_contradict_similarity: float = 0.45
     verdict_threshold: float = 0.5
@@ -132,7 +137,7 @@ class Thresholds:
     def stance(self, r: Reading, similarity: float) -> tuple[Stance | None, float]:
         """The passage's side and its stance score (None, 0.0 when it is neither)."""
         e, c = self.scores(r)
-        if e >= self.support_threshold and e > c:
+        if e >= self.support_threshold and e > c and similarity >= self.min_support_similarity:
             return Stance.SUPPORTS, e
         if c >= self.contradict_threshold and c > e and similarity >= self.min_contradict_similarity:
             return Stance.CONTRADICTS, c
@@ -151,6 +156,11 @@ class Thresholds:
             return (
                 f"left out: {c}, but similarity {similarity:.2f} < "
                 f"{self.min_contradict_similarity:g} (too far from the claim to contradict it)"
+            )
+        if ev >= self.support_threshold and ev > cv:
+            return (
+                f"left out: {e}, but similarity {similarity:.2f} < "
+                f"{self.min_support_similarity:g} (too far from the claim to support it)"
             )
         if ev >= self.support_threshold:
             return f"left out: {e}, but {c} is as strong"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from service.news_eval import Scores, key, main, write_corpus
+from service import news_eval
+from service.news_eval import GATE_STARTS, Scores, fit, key, main, write_corpus
 from stance.news import NewsClaim
+from stance.rule import Thresholds
 
 
 def claim(verdict: str, supporting: tuple[str, ...] = (), contradicting: tuple[str, ...] = ()) -> NewsClaim:
@@ -64,3 +67,25 @@ def test_fit_refuses_a_fixed_setting_outside_0_to_1_before_loading_models(
         main(["fit", "--model", "models/stance-minilm-l6-nli", option, "1.5"])
     assert exc.value.code == 2
     assert f"{option} must be between 0 and 1" in capsys.readouterr().err
+
+
+def test_fit_starts_from_every_gate_pair_and_keeps_the_best(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Wiring: the ascent itself is replaced by a scorer that prefers one gate pair."""
+    seen: list[tuple[float, float]] = []
+
+    def fake_ascend(data: object, start: Thresholds, fixed: object) -> tuple[Thresholds, float]:
+        gates = (start.min_similarity, start.min_support_similarity)
+        seen.append(gates)
+        return replace(start, min_contradict_similarity=0.35), 2.0 if gates == (0.3, 0.45) else 1.0
+
+    monkeypatch.setattr(news_eval, "ascend", fake_ascend)
+    start = Thresholds(min_similarity=0.4)
+    best = fit([], start)
+    assert seen[0] == (0.4, 0.0) and set(GATE_STARTS) <= set(seen)
+    # the best start's support gate; its relevance gate raised to the lower side gate (0.35): a
+    # passage under both side gates is never listed, so it is not read
+    assert (best.min_similarity, best.min_support_similarity) == (0.35, 0.45)
+    # a fixed gate is never moved
+    seen.clear()
+    fit([], start, fixed=("min_similarity",))
+    assert {relevance for relevance, _ in seen} == {0.4}

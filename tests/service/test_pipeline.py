@@ -63,6 +63,17 @@ def test_classify(
         assert evidence.stance_score == (entailment if expected is Stance.SUPPORTS else contradiction)
 
 
+def test_support_has_its_own_similarity_gate() -> None:
+    gated = replace(T, min_support_similarity=0.4)
+    assert classify(hit(0.39), Reading(0.9, 0.05), gated) is None
+    supports = classify(hit(0.4), Reading(0.9, 0.05), gated)
+    assert supports is not None and supports.stance is Stance.SUPPORTS
+    # the support gate leaves contradictions to their own gate
+    contradicts = classify(hit(0.46), Reading(0.05, 0.9), replace(gated, min_support_similarity=0.6))
+    assert contradicts is not None and contradicts.stance is Stance.CONTRADICTS
+    assert "too far from the claim to support it" in gated.reason(Reading(0.9, 0.05), 0.39)
+
+
 def test_reading_takes_the_stronger_of_context_and_alone() -> None:
     r = Reading.combine(NLIScores(0.4, 0.3, 0.3), NLIScores(0.1, 0.26, 0.64))
     assert (r.entailment, r.contradiction) == (0.4, 0.64)
