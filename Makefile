@@ -112,6 +112,9 @@ openapi: $(STAMP) ## regenerate openapi.yaml from the marshmallow schemas
 STAGES := .cache/stance-stages
 IMPLIED_PER_CLAIM ?= 8
 TRANSFER_PER_CLAIM ?= 16
+# The shipped model learnt from the first 84 unlabelled events of each domain (672); later rounds
+# wait for the next teacher (TRANSFER_EVENTS= takes them all).
+TRANSFER_EVENTS ?= 84
 NEWS_MIX := --data nli-news:train --data nli-news:train --data nli-news-implied:train:$(IMPLIED_PER_CLAIM) \
 	--data $(NLI_DIR)/train_vitaminc.jsonl@3000 --data $(NLI_DIR)/train.jsonl@4000 \
 	--data $(NLI_DIR)/train_mnli_hw2.jsonl@3000 --data $(NLI_DIR)/train_fm2.jsonl@1000
@@ -124,7 +127,7 @@ train-stance: $(STAMP) ## train the stance cross-encoder (3 stages and its teach
 		--data $(NLI_DIR)/train_fever_adversarial.jsonl --data $(NLI_DIR)/train_mnli_lifelongicl.jsonl \
 		--epochs 1.5 --lr 4e-5 --max-length 128 --seed 13
 	test -f $(TEACHER)/calibration.json || $(MAKE) train-teacher
-	$(PY) -m stance label --model $(TEACHER) --data nli-news-unlabelled:$(TRANSFER_PER_CLAIM) --out $(STAGES)/transfer.jsonl
+	$(PY) -m stance label --model $(TEACHER) --data nli-news-unlabelled:$(TRANSFER_PER_CLAIM)$(if $(TRANSFER_EVENTS),:$(TRANSFER_EVENTS)) --out $(STAGES)/transfer.jsonl
 	$(PY) -m stance train --init $(STAGES)/2 --out $(STANCE_MODEL) --work-dir $(STAGES)/work-3 $(NEWS_MIX) \
 		--data $(STAGES)/transfer.jsonl --distill-weight 1.0 --epochs 2 --lr 3e-5 --holdout-size 300 --seed 13
 	$(MAKE) calibrate-stance fit-rule

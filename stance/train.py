@@ -74,8 +74,9 @@ class TrainConfig:
 def read_sources(sources: Sequence[str]) -> list[Pair]:
     """Pairs from every source in order: a JSON Lines file, `nli-news:<split>` (the news set's
     labelled pairs), `nli-news-implied:<split>[:<per claim>]` (its hard implied neutrals,
-    `stance.news.implied_neutrals`) or `nli-news-unlabelled:<per claim>` (claims of the unlabelled
-    events with their nearest sentences, label unknown: for `python -m stance label` only).
+    `stance.news.implied_neutrals`) or `nli-news-unlabelled:<per claim>[:<n>]` (claims of the unlabelled
+    events, or of the first n of each domain, with their nearest sentences, label unknown: for
+    `python -m stance label` only).
 
     `SOURCE@N` takes a fixed random sample of N pairs of the source (seed 13), e.g. to replay
     some general NLI data while fine-tuning on the news set.
@@ -95,7 +96,8 @@ def read_sources(sources: Sequence[str]) -> list[Pair]:
         elif source.startswith("nli-news-unlabelled:"):
             from stance.unlabelled import unlabelled_pairs
 
-            got = unlabelled_pairs(int(source.partition(":")[2]))
+            per_claim, _, first = source.partition(":")[2].partition(":")
+            got = unlabelled_pairs(int(per_claim), first=int(first) if first else None)
         else:
             got = read_pairs(Path(source))
         if count:

@@ -7,8 +7,8 @@ Same layout as the labelled events (`stance.news`), but the claims list no pairs
                    "sentences": ["...", ...]}],
      "claims": [{"claim": "..."}, ...]}
 
-Nobody lists which sentences support or contradict a claim: a teacher model does
-(`python -m stance label --data nli-news-unlabelled:16`), and the student learns the teacher's
+Nobody lists which sentences support or contradict a claim: a teacher model does (`python -m
+stance label --data nli-news-unlabelled:16[:<first n of each domain>]`), and the student learns the teacher's
 probabilities on pairs the teacher was never trained on. That is the point of the set: the
 teacher's labels on its own training pairs add little to the gold ones (model card, "A larger
 teacher"), while on unseen events it reads better than the small model. The events are written
@@ -17,6 +17,7 @@ for the project like the labelled ones, and the sample corpus's event is kept ou
 
 from __future__ import annotations
 
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -41,6 +42,8 @@ def check_unlabelled(event: dict[str, Any], name: str) -> list[str]:
     sentences = check_layout(event, bad, ("unlabelled",))
     if sentences is None:
         return problems
+    if not re.match(rf"{re.escape(str(event['domain']))}-u\d+-", str(event["event"])):
+        bad(f"event {event['event']!r} must be named <domain>-u<n>-<slug> (n: the order it was written in)")
     claims = event["claims"]
     if not isinstance(claims, list) or len(claims) < MIN_CLAIMS:
         bad(f"needs at least {MIN_CLAIMS} claims")
@@ -63,15 +66,29 @@ def load_unlabelled(directory: Path = UNLABELLED_DIR) -> list[dict[str, Any]]:
     return load_checked(directory, check_unlabelled)
 
 
-def unlabelled_pairs(per_claim: int, directory: Path = UNLABELLED_DIR) -> list[Pair]:
+def event_number(event: dict[str, Any]) -> int:
+    """The `<n>` of an event named `<domain>-u<n>-<slug>`: the order it was written in."""
+    match = re.match(r"[a-z]+-u(\d+)-", str(event["event"]))
+    if match is None:
+        raise ValueError(f"unlabelled event {event['event']!r} is not named <domain>-u<n>-<slug>")
+    return int(match.group(1))
+
+
+def unlabelled_pairs(
+    per_claim: int, directory: Path = UNLABELLED_DIR, first: int | None = None
+) -> list[Pair]:
     """For each claim, the `per_claim` sentences of its event nearest to it (the service's
     embedder, cosine >= IMPLIED_MIN_SIMILARITY), each read alone as the service reads a passage;
-    labels UNKNOWN: a teacher labels them (`python -m stance label`)."""
+    labels UNKNOWN: a teacher labels them (`python -m stance label`). `first`: only the events
+    numbered u1..u<first> of each domain (a recipe keeps its transfer set as later rounds arrive)."""
     from index.embedding import load_embedder
 
     embedder = load_embedder()
     out: list[Pair] = []
-    for event in load_unlabelled(directory):
+    events = load_unlabelled(directory)
+    if first is not None:
+        events = [e for e in events if event_number(e) <= first]
+    for event in events:
         sentences = list(dict.fromkeys(s for a in event["articles"] for s in a["sentences"]))
         claims = [c["claim"] for c in event["claims"]]
         sent_vecs = embedder.encode(sentences)

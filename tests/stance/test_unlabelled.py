@@ -13,7 +13,14 @@ from stance.data import LABELS, read_pairs
 from stance.distill import label_pairs
 from stance.model import CrossEncoderStance
 from stance.train import require_labels
-from stance.unlabelled import UNKNOWN, UNLABELLED_TAG, check_unlabelled, load_unlabelled, unlabelled_pairs
+from stance.unlabelled import (
+    UNKNOWN,
+    UNLABELLED_TAG,
+    check_unlabelled,
+    event_number,
+    load_unlabelled,
+    unlabelled_pairs,
+)
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +29,11 @@ def events() -> list[dict[str, Any]]:
 
 
 def test_every_unlabelled_event_is_valid_and_spread_over_the_domains(events: list[dict[str, Any]]) -> None:
-    assert len(events) >= 672  # the transfer set the shipped model learnt from (model card)
+    assert len(events) >= 864
     domains = Counter(e["domain"] for e in events)
-    assert len(domains) == 8 and min(domains.values()) >= 84
+    assert len(domains) == 8 and min(domains.values()) >= 108
+    # the first 84 of each domain: the transfer set the shipped model learnt from (model card)
+    assert sum(event_number(e) <= 84 for e in events) == 672
     labelled = {json.loads(p.read_text())["event"] for p in Path("data/nli-news/events").glob("*.json")}
     assert not labelled & {e["event"] for e in events}
 
@@ -75,6 +84,7 @@ def test_the_checker_names_each_problem() -> None:
     assert "sample corpus's event ('Seoul')" in problems
     assert "only the key 'claim' is allowed" in problems
     assert "repeated claim" in problems
+    assert "must be named <domain>-u<n>-<slug>" in "\n".join(check_unlabelled(event(event="clinic"), "x"))
     too_few = check_unlabelled(event(claims=[{"claim": "Too few claims here"}]), "x")
     assert "needs at least" in "\n".join(too_few)
 
@@ -93,6 +103,18 @@ def test_pairs_are_each_claims_nearest_sentences_with_no_label(tmp_path: Path) -
     assert len(reopen) == 3
     assert "The clinic's director said it might reopen in April." in reopen
     assert "The eye clinic in Norvik will stay shut until at least September, the council said." in reopen
+
+
+def test_first_keeps_the_earlier_rounds_only(tmp_path: Path) -> None:
+    for n in (1, 2):
+        one = event(
+            event=f"health-u{n}-test",
+            claims=[{"claim": f"Round {n} claim {i} on the Norvik clinic"} for i in range(10)],
+        )
+        (tmp_path / f"health-u{n}-test.json").write_text(json.dumps(one), encoding="utf-8")
+    everything = {p.hypothesis.split()[1] for p in unlabelled_pairs(1, directory=tmp_path)}
+    first = {p.hypothesis.split()[1] for p in unlabelled_pairs(1, directory=tmp_path, first=1)}
+    assert everything == {"1", "2"} and first == {"1"}
 
 
 def test_a_teacher_labels_them_and_training_refuses_them_raw(tmp_path: Path) -> None:
