@@ -95,6 +95,17 @@ def test_cheongung_denial_from_the_korea_herald_contradicts(real_client: FlaskCl
     assert "The Korea Herald" in body["outlets"]["contradicting"]
 
 
+def test_a_contradiction_phrased_far_from_the_claim_is_found(real_client: FlaskClient) -> None:
+    # "avoided directly supplying arms" sits at similarity 0.35-0.40 to the claim: under the
+    # support gate, over the contradiction gate (README, Verdict rules)
+    body = verify(real_client, "South Korea supplies lethal weapons to Ukraine")
+    assert body["verdict"] == "refuted", body
+    assert body["supporting"] == []
+    texts = [e["text"] for e in body["contradicting"]]
+    assert any(t.startswith("But it has avoided directly supplying arms") for t in texts), texts
+    assert any(t.startswith("Currently, South Korea limits its support to Ukraine") for t in texts)
+
+
 def test_unrelated_claim_has_no_evidence(real_client: FlaskClient) -> None:
     body = verify(real_client, ECB)
     assert body["verdict"] == "not_enough_info", body
