@@ -99,7 +99,8 @@ class Thresholds:
     support_threshold: float = 0.5
     # Each side has its own similarity gate on top of `min_similarity` (the relevance gate for
     # both): support needs a passage about the claim itself, a contradiction may be phrased further
-    # from it ("Stanev denied that the commission had ordered the ministry to halt the purchase").
+    # from it ("Deputy Defence Minister Angelov signed the contract" against "The goggles contract
+    # has not been signed yet": similarity 0.36).
     min_support_similarity: float = 0.0
     contradict_threshold: float = 0.5
     min_contradict_similarity: float = 0.45
