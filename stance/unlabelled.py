@@ -32,6 +32,17 @@ UNKNOWN = -1  # `Pair.label` of a pair nobody labelled: a teacher's top label re
 MIN_CLAIMS = 10
 
 
+def event_number(event: dict[str, Any]) -> int:
+    """The `<n>` of an event named `<domain>-u<n>-<slug>` after its own domain: the order it was
+    written in (`check_unlabelled` requires the name)."""
+    match = re.match(rf"{re.escape(str(event['domain']))}-u(\d+)-", str(event["event"]))
+    if match is None:
+        raise ValueError(
+            f"event {event['event']!r} must be named <domain>-u<n>-<slug> (n: the order it was written in)"
+        )
+    return int(match.group(1))
+
+
 def check_unlabelled(event: dict[str, Any], name: str) -> list[str]:
     """Every problem with one unlabelled event file, as readable lines (empty when valid)."""
     problems: list[str] = []
@@ -42,8 +53,10 @@ def check_unlabelled(event: dict[str, Any], name: str) -> list[str]:
     sentences = check_layout(event, bad, ("unlabelled",))
     if sentences is None:
         return problems
-    if not re.match(rf"{re.escape(str(event['domain']))}-u\d+-", str(event["event"])):
-        bad(f"event {event['event']!r} must be named <domain>-u<n>-<slug> (n: the order it was written in)")
+    try:
+        event_number(event)
+    except ValueError as exc:
+        bad(str(exc))
     claims = event["claims"]
     if not isinstance(claims, list) or len(claims) < MIN_CLAIMS:
         bad(f"needs at least {MIN_CLAIMS} claims")
@@ -64,14 +77,6 @@ def check_unlabelled(event: dict[str, Any], name: str) -> list[str]:
 def load_unlabelled(directory: Path = UNLABELLED_DIR) -> list[dict[str, Any]]:
     """Every unlabelled event file, validated; raises ValueError listing all problems."""
     return load_checked(directory, check_unlabelled)
-
-
-def event_number(event: dict[str, Any]) -> int:
-    """The `<n>` of an event named `<domain>-u<n>-<slug>`: the order it was written in."""
-    match = re.match(r"[a-z]+-u(\d+)-", str(event["event"]))
-    if match is None:
-        raise ValueError(f"unlabelled event {event['event']!r} is not named <domain>-u<n>-<slug>")
-    return int(match.group(1))
 
 
 def unlabelled_pairs(
