@@ -74,9 +74,9 @@ class TrainConfig:
 def read_sources(sources: Sequence[str]) -> list[Pair]:
     """Pairs from every source in order: a JSON Lines file, `nli-news:<split>` (the news set's
     labelled pairs), `nli-news-implied:<split>[:<per claim>]` (its hard implied neutrals,
-    `stance.news.implied_neutrals`) or `nli-news-unlabelled:<per claim>[:<n>]` (claims of the unlabelled
-    events, or of the first n of each domain, with their nearest sentences, label unknown: for
-    `python -m stance label` only).
+    `stance.news.implied_neutrals`) or `nli-news-unlabelled:<per claim>[:<n>|:<a>-<b>]` (claims of the
+    unlabelled events, or of the first n of each domain, or of its rounds u<a>..u<b>, with their
+    nearest sentences, label unknown: for `python -m stance label` only).
 
     `SOURCE@N` takes a fixed random sample of N pairs of the source (seed 13), e.g. to replay
     some general NLI data while fine-tuning on the news set.
@@ -94,10 +94,10 @@ def read_sources(sources: Sequence[str]) -> list[Pair]:
             split, _, per_claim = source.partition(":")[2].partition(":")
             got = implied_neutrals(split, int(per_claim)) if per_claim else implied_neutrals(split)
         elif source.startswith("nli-news-unlabelled:"):
-            from stance.unlabelled import unlabelled_pairs
+            from stance.unlabelled import parse_rounds, unlabelled_pairs
 
-            per_claim, _, first = source.partition(":")[2].partition(":")
-            got = unlabelled_pairs(int(per_claim), first=int(first) if first else None)
+            per_claim, _, rounds = source.partition(":")[2].partition(":")
+            got = unlabelled_pairs(int(per_claim), rounds=parse_rounds(rounds))
         else:
             got = read_pairs(Path(source))
         if count:

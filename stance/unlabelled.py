@@ -8,7 +8,8 @@ Same layout as the labelled events (`stance.news`), but the claims list no pairs
      "claims": [{"claim": "..."}, ...]}
 
 Nobody lists which sentences support or contradict a claim: a teacher model does (`python -m
-stance label --data nli-news-unlabelled:16[:<first n of each domain>]`), and the student learns the teacher's
+stance label --data nli-news-unlabelled:16[:<n>|:<a>-<b>]`: of each domain the first n events, or
+u<a>..u<b>), and the student learns the teacher's
 probabilities on pairs the teacher was never trained on. That is the point of the set: the
 teacher's labels on its own training pairs add little to the gold ones (model card, "A larger
 teacher"), while on unseen events it reads better than the small model. The events are written
@@ -74,25 +75,37 @@ def check_unlabelled(event: dict[str, Any], name: str) -> list[str]:
     return problems
 
 
+def parse_rounds(text: str) -> tuple[int, int] | None:
+    """`""` (every event), `"<n>"` (u1..u<n>) or `"<a>-<b>"` (u<a>..u<b>) as `unlabelled_pairs`'s
+    `rounds`; ValueError on anything else."""
+    if not text:
+        return None
+    low, dash, high = text.partition("-")
+    if not (low.isdigit() and (high.isdigit() if dash else True)):
+        raise ValueError(f"nli-news-unlabelled rounds must be <n> or <a>-<b>, got {text!r}")
+    return (int(low), int(high)) if dash else (1, int(low))
+
+
 def load_unlabelled(directory: Path = UNLABELLED_DIR) -> list[dict[str, Any]]:
     """Every unlabelled event file, validated; raises ValueError listing all problems."""
     return load_checked(directory, check_unlabelled)
 
 
 def unlabelled_pairs(
-    per_claim: int, directory: Path = UNLABELLED_DIR, first: int | None = None
+    per_claim: int, directory: Path = UNLABELLED_DIR, rounds: tuple[int, int] | None = None
 ) -> list[Pair]:
     """For each claim, the `per_claim` sentences of its event nearest to it (the service's
     embedder, cosine >= IMPLIED_MIN_SIMILARITY), each read alone as the service reads a passage;
-    labels UNKNOWN: a teacher labels them (`python -m stance label`). `first`: only the events
-    numbered u1..u<first> of each domain (a recipe keeps its transfer set as later rounds arrive)."""
+    labels UNKNOWN: a teacher labels them (`python -m stance label`). `rounds` (low, high): only
+    the events numbered u<low>..u<high> of each domain, both included (a recipe keeps its transfer
+    set as later rounds arrive, and a later stage can take only the rounds an earlier one lacked)."""
     from index.embedding import load_embedder
 
     embedder = load_embedder()
     out: list[Pair] = []
     events = load_unlabelled(directory)
-    if first is not None:
-        events = [e for e in events if event_number(e) <= first]
+    if rounds is not None:
+        events = [e for e in events if rounds[0] <= event_number(e) <= rounds[1]]
     for event in events:
         sentences = list(dict.fromkeys(s for a in event["articles"] for s in a["sentences"]))
         claims = [c["claim"] for c in event["claims"]]

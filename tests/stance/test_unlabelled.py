@@ -19,6 +19,7 @@ from stance.unlabelled import (
     check_unlabelled,
     event_number,
     load_unlabelled,
+    parse_rounds,
     unlabelled_pairs,
 )
 
@@ -105,16 +106,24 @@ def test_pairs_are_each_claims_nearest_sentences_with_no_label(tmp_path: Path) -
     assert "The eye clinic in Norvik will stay shut until at least September, the council said." in reopen
 
 
-def test_first_keeps_the_earlier_rounds_only(tmp_path: Path) -> None:
-    for n in (1, 2):
+def test_rounds_keep_the_events_asked_for(tmp_path: Path) -> None:
+    for n in (1, 2, 3):
         one = event(
             event=f"health-u{n}-test",
             claims=[{"claim": f"Round {n} claim {i} on the Norvik clinic"} for i in range(10)],
         )
         (tmp_path / f"health-u{n}-test.json").write_text(json.dumps(one), encoding="utf-8")
-    everything = {p.hypothesis.split()[1] for p in unlabelled_pairs(1, directory=tmp_path)}
-    first = {p.hypothesis.split()[1] for p in unlabelled_pairs(1, directory=tmp_path, first=1)}
-    assert everything == {"1", "2"} and first == {"1"}
+
+    def rounds(text: str) -> set[str]:
+        pairs = unlabelled_pairs(1, directory=tmp_path, rounds=parse_rounds(text))
+        return {p.hypothesis.split()[1] for p in pairs}
+
+    assert rounds("") == {"1", "2", "3"}
+    assert rounds("1") == {"1"}
+    assert rounds("2-3") == {"2", "3"}
+    for bad in ("x", "2-", "-3", "1:2"):
+        with pytest.raises(ValueError, match="<n> or <a>-<b>"):
+            parse_rounds(bad)
 
 
 def test_a_teacher_labels_them_and_training_refuses_them_raw(tmp_path: Path) -> None:
