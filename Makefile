@@ -112,8 +112,8 @@ openapi: $(STAMP) ## regenerate openapi.yaml from the marshmallow schemas
 STAGES := .cache/stance-stages
 IMPLIED_PER_CLAIM ?= 8
 TRANSFER_PER_CLAIM ?= 16
-# The shipped model learnt from the first 84 unlabelled events of each domain (672); later rounds
-# wait for the next teacher (TRANSFER_EVENTS= takes them all).
+# The shipped model learnt from the first 84 unlabelled events of each domain (672); the later
+# rounds are for the next full run (TRANSFER_EVENTS= takes them all; model card).
 TRANSFER_EVENTS ?= 84
 NEWS_MIX := --data nli-news:train --data nli-news:train --data nli-news-implied:train:$(IMPLIED_PER_CLAIM) \
 	--data $(NLI_DIR)/train_vitaminc.jsonl@3000 --data $(NLI_DIR)/train.jsonl@4000 \
