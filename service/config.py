@@ -46,6 +46,7 @@ class DefaultConfig:
     MIN_CONTRADICT_SIMILARITY: float | None = None  # ... and this close to the claim: contradicts
     VERDICT_THRESHOLD: float | None = None  # a side with stance_score >= this counts for the verdict
     CONFLICT_THRESHOLD: float | None = None  # both sides >= this: conflicting (else the stronger wins)
+    CONFLICT_MARGIN: float | None = None  # ... or both count and differ by less than this: conflicting
     CONTEXT_WEIGHT: float | None = None  # 0..1: weight of the with-context reading against alone
 
     # Limits.

@@ -250,6 +250,7 @@ GRID: dict[str, list[float | None]] = {
     "min_contradict_similarity": [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55],
     "verdict_threshold": [round(0.2 + 0.05 * i, 2) for i in range(16)],
     "conflict_threshold": [round(0.3 + 0.05 * i, 2) for i in range(14)],
+    "conflict_margin": [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3],
 }
 
 

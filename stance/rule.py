@@ -19,7 +19,8 @@ contradiction threshold keeps a weak c out of `contradicting`.
 
 Verdict, from the best score on each side (S, C):
     S >= verdict_threshold and C >= verdict_threshold: conflicting when both are >=
-        conflict_threshold (real evidence on both sides), else the stronger side wins;
+        conflict_threshold (real evidence on both sides), or when neither is surer than the
+        other by conflict_margin or more (|S - C| < conflict_margin); else the stronger side wins;
     only S >= verdict_threshold: supported; only C: refuted; neither: not_enough_info.
 
 The numbers are fitted per stance model on the dev split of `data/nli-news` (never on test
@@ -47,6 +48,7 @@ CONFIG_KEYS: dict[str, str] = {
     "min_contradict_similarity": "MIN_CONTRADICT_SIMILARITY",
     "verdict_threshold": "VERDICT_THRESHOLD",
     "conflict_threshold": "CONFLICT_THRESHOLD",
+    "conflict_margin": "CONFLICT_MARGIN",
     "context_weight": "CONTEXT_WEIGHT",
 }
 
@@ -106,6 +108,10 @@ class Thresholds:
     min_contradict_similarity: float = 0.45
     verdict_threshold: float = 0.5
     conflict_threshold: float = 0.7
+    # Both sides count and neither is surer than the other by this much: conflicting too (0: the
+    # stronger side always wins under `conflict_threshold`). Evidence of equal weight on both
+    # sides is a conflict a fact-checker should see, not a coin toss between them.
+    conflict_margin: float = 0.0
     # How the two readings combine: None takes the stronger of each (e and c separately); a
     # number w in 0..1 takes w * with-context + (1 - w) * alone, so one confused reading (a long
     # double negation read with its neighbour) cannot carry a passage alone.
@@ -179,7 +185,8 @@ class Thresholds:
         c = max(contra, default=0.0)
         has_s, has_c = s >= self.verdict_threshold, c >= self.verdict_threshold
         if has_s and has_c:
-            if s >= self.conflict_threshold and c >= self.conflict_threshold:
+            both_strong = s >= self.conflict_threshold and c >= self.conflict_threshold
+            if both_strong or abs(s - c) < self.conflict_margin:
                 return Verdict.CONFLICTING, min(s, c)
             return (Verdict.SUPPORTED, s) if s >= c else (Verdict.REFUTED, c)
         if has_s:

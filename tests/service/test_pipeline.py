@@ -112,6 +112,26 @@ def test_verdict_table(
     assert got[1] == pytest.approx(confidence)
 
 
+@pytest.mark.parametrize(
+    ("support", "contra", "verdict", "confidence"),
+    [
+        ([0.7], [0.65], Verdict.CONFLICTING, 0.65),  # both count, neither surer by 0.1: a conflict
+        ([0.65], [0.72], Verdict.CONFLICTING, 0.65),
+        ([0.9], [0.7], Verdict.SUPPORTED, 0.9),  # 0.2 apart: the stronger side wins
+        ([0.7], [0.8], Verdict.REFUTED, 0.8),  # exactly the margin apart: not a conflict
+        ([0.7], [0.55], Verdict.SUPPORTED, 0.7),  # a side under VERDICT_THRESHOLD never conflicts
+    ],
+)
+def test_a_margin_makes_evenly_matched_sides_conflicting(
+    support: list[float], contra: list[float], verdict: Verdict, confidence: float
+) -> None:
+    t = replace(T, conflict_margin=0.1)
+    sides = [ev(Stance.SUPPORTS, s) for s in support], [ev(Stance.CONTRADICTS, c) for c in contra]
+    got = decide(*sides, 0.9, t)
+    assert got == (verdict, pytest.approx(confidence))
+    assert T.conflict_margin == 0.0  # the default keeps the stronger side (older rule.json files)
+
+
 def test_settings_override_the_fitted_rule() -> None:
     fitted = thresholds({})
     assert fitted == thresholds({"SUPPORT_THRESHOLD": None})
