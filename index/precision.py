@@ -102,10 +102,9 @@ def quantize_int8(model: Any) -> Any:
     with warnings.catch_warnings():
         # torch 2.x announces the move of eager-mode quantisation to torchao; it still works.
         warnings.simplefilter("ignore")
-        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-
-        spec: Any = {torch.nn.Linear: per_channel_dynamic_qconfig}
-        return quantize_dynamic(model, spec, dtype=torch.qint8)
+        quantization: Any = torch.ao.quantization
+        spec = {torch.nn.Linear: quantization.per_channel_dynamic_qconfig}
+        return quantization.quantize_dynamic(model, spec, dtype=torch.qint8)
 
 
 def describe_cpu() -> str:
