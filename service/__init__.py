@@ -19,6 +19,7 @@ then `test_config`):
     SUPPORT_THRESHOLD          (fitted) entailment needed to support
     MIN_SUPPORT_SIMILARITY     (fitted) similarity needed to support
     CONTRADICT_THRESHOLD       (fitted) contradiction needed to contradict
+    CONTRADICT_SLOPE           (fitted) ... less by this x (similarity - 0.5), not under 0.2
     MIN_CONTRADICT_SIMILARITY  (fitted) similarity needed to contradict
     VERDICT_THRESHOLD          (fitted) stance_score that counts for the verdict
     CONFLICT_THRESHOLD         (fitted) both sides at least this: conflicting

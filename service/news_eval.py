@@ -247,6 +247,7 @@ GRID: dict[str, list[float | None]] = {
     "support_threshold": [round(0.2 + 0.05 * i, 2) for i in range(15)],
     "min_support_similarity": [0.0, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55],
     "contradict_threshold": [round(0.2 + 0.05 * i, 2) for i in range(15)],
+    "contradict_slope": [0.0, 0.5, 1.0, 1.5, 2.0],
     "min_contradict_similarity": [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55],
     "verdict_threshold": [round(0.2 + 0.05 * i, 2) for i in range(16)],
     "conflict_threshold": [round(0.3 + 0.05 * i, 2) for i in range(14)],
@@ -340,6 +341,12 @@ def main(argv: list[str] | None = None) -> int:
         help="fix CONTEXT_WEIGHT instead of fitting it (0: each passage read once, alone: half the cost)",
     )
     p_fit.add_argument(
+        "--min-similarity",
+        type=float,
+        default=None,
+        help="fix MIN_SIMILARITY instead of fitting it (0.35: the passages read, so the stance cost)",
+    )
+    p_fit.add_argument(
         "--support-threshold",
         type=float,
         default=None,
@@ -355,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
 
     start = Thresholds()
     fixed: tuple[str, ...] = ()
-    for name in ("context_weight", "support_threshold"):
+    for name in ("context_weight", "min_similarity", "support_threshold"):
         value = getattr(args, name)
         if value is None:
             continue

@@ -372,14 +372,14 @@ class Assessment:
     borrowed: frozenset[str]  # passage ids left out: their stance came from the listed previous sentence
 
 
-def borrows(r: Reading, stance: Stance, t: Thresholds) -> bool:
+def borrows(r: Reading, stance: Stance, t: Thresholds, similarity: float) -> bool:
     """True when the passage takes that stance only when read with its previous sentence."""
     if r.alone is None:
         return False
     e, _, c = r.alone
     if stance is Stance.SUPPORTS:
         return not (e >= t.support_threshold and e > c)
-    return not (c >= t.contradict_threshold and c > e)
+    return not (c >= t.contradiction_needed(similarity) and c > e)
 
 
 def assess(relevant: Sequence[SearchHit], readings: Sequence[Reading], t: Thresholds) -> Assessment:
@@ -400,7 +400,7 @@ def assess(relevant: Sequence[SearchHit], readings: Sequence[Reading], t: Thresh
     for stance, items in sides.items():
         listed = {(e.document_id, e.sentence_index) for e, _ in items}
         for e, r in items:
-            if (e.document_id, e.sentence_index - 1) in listed and borrows(r, stance, t):
+            if (e.document_id, e.sentence_index - 1) in listed and borrows(r, stance, t, e.similarity):
                 borrowed.add(e.passage_id)
     supporting = [e for e, _ in sides[Stance.SUPPORTS] if e.passage_id not in borrowed]
     contradicting = [e for e, _ in sides[Stance.CONTRADICTS] if e.passage_id not in borrowed]

@@ -10,8 +10,15 @@ two readings:
     c = w * contradiction with context + (1 - w) * contradiction alone
     (context_weight unset: e and c are the stronger of the two readings)
     supports     when e >= support_threshold and e > c and similarity >= min_support_similarity
-    contradicts  when c >= contradict_threshold and c > e and similarity >= min_contradict_similarity
+    contradicts  when c >= needed(similarity) and c > e and similarity >= min_contradict_similarity
     otherwise    neither (left out)
+
+    needed(similarity) = contradict_threshold - contradict_slope * (similarity - 0.5),
+                         never under min(0.2, contradict_threshold)
+
+(the closer a passage is to the claim, the less contradiction it needs: "The contract has not
+been signed" against "The contract was signed" is the claim turned round; a passage further off
+needs a surer reading, since it may be about something else).
 
 A denial ("X did not request Y") gets c > e, so it never lands in `supporting`; a non-committal
 sentence ("declined to say whether ...") is neutral for a model trained on such pairs, and the
@@ -45,6 +52,7 @@ CONFIG_KEYS: dict[str, str] = {
     "support_threshold": "SUPPORT_THRESHOLD",
     "min_support_similarity": "MIN_SUPPORT_SIMILARITY",
     "contradict_threshold": "CONTRADICT_THRESHOLD",
+    "contradict_slope": "CONTRADICT_SLOPE",
     "min_contradict_similarity": "MIN_CONTRADICT_SIMILARITY",
     "verdict_threshold": "VERDICT_THRESHOLD",
     "conflict_threshold": "CONFLICT_THRESHOLD",
@@ -70,6 +78,10 @@ class Stance(StrEnum):
 
 
 Probabilities = tuple[float, float, float]  # entailment, neutral, contradiction
+# `contradict_threshold` is the contradiction needed at this similarity; `contradict_slope` moves
+# it with similarity, never under CONTRADICT_FLOOR (or the threshold itself, where lower).
+SLOPE_PIVOT = 0.5
+CONTRADICT_FLOOR = 0.2
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,9 @@ class Thresholds:
     # has not been signed yet": similarity 0.36).
     min_support_similarity: float = 0.0
     contradict_threshold: float = 0.5
+    # How much less contradiction a passage needs per unit of similarity above SLOPE_PIVOT (and how
+    # much more below it); 0: the same threshold at every similarity.
+    contradict_slope: float = 0.0
     min_contradict_similarity: float = 0.45
     verdict_threshold: float = 0.5
     conflict_threshold: float = 0.7
@@ -141,12 +156,23 @@ class Thresholds:
             w * r.with_context[2] + (1 - w) * r.alone[2],
         )
 
+    def contradiction_needed(self, similarity: float) -> float:
+        """The contradiction a passage this close to the claim needs to contradict it."""
+        if self.contradict_slope == 0.0:
+            return self.contradict_threshold
+        needed = self.contradict_threshold - self.contradict_slope * (similarity - SLOPE_PIVOT)
+        return max(min(CONTRADICT_FLOOR, self.contradict_threshold), needed)
+
     def stance(self, r: Reading, similarity: float) -> tuple[Stance | None, float]:
         """The passage's side and its stance score (None, 0.0 when it is neither)."""
         e, c = self.scores(r)
         if e >= self.support_threshold and e > c and similarity >= self.min_support_similarity:
             return Stance.SUPPORTS, e
-        if c >= self.contradict_threshold and c > e and similarity >= self.min_contradict_similarity:
+        if (
+            c >= self.contradiction_needed(similarity)
+            and c > e
+            and similarity >= self.min_contradict_similarity
+        ):
             return Stance.CONTRADICTS, c
         return None, 0.0
 
@@ -154,12 +180,13 @@ class Thresholds:
         """Why `stance` put the passage where it did, in words (for `"explain": true`)."""
         ev, cv = self.scores(r)
         e, c = f"e {ev:.2f}", f"c {cv:.2f}"
+        needed = self.contradiction_needed(similarity)
         stance, _ = self.stance(r, similarity)
         if stance is Stance.SUPPORTS:
             return f"supports: {e} >= {self.support_threshold:g} and > {c}"
         if stance is Stance.CONTRADICTS:
-            return f"contradicts: {c} >= {self.contradict_threshold:g} and > {e}"
-        if cv >= self.contradict_threshold and cv > ev:
+            return f"contradicts: {c} >= {needed:.2g} and > {e}"
+        if cv >= needed and cv > ev:
             return (
                 f"left out: {c}, but similarity {similarity:.2f} < "
                 f"{self.min_contradict_similarity:g} (too far from the claim to contradict it)"
@@ -171,7 +198,7 @@ class Thresholds:
             )
         if ev >= self.support_threshold:
             return f"left out: {e}, but {c} is as strong"
-        return f"left out, neutral: {e} < {self.support_threshold:g}, {c} < {self.contradict_threshold:g}"
+        return f"left out, neutral: {e} < {self.support_threshold:g}, {c} < {needed:.2g}"
 
     def verdict(
         self, support: Sequence[float], contra: Sequence[float], best_relevant: float | None

@@ -74,6 +74,29 @@ def test_support_has_its_own_similarity_gate() -> None:
     assert "too far from the claim to support it" in gated.reason(Reading(0.9, 0.05), 0.39)
 
 
+@pytest.mark.parametrize(
+    ("similarity", "contradiction", "expected"),
+    [
+        (0.5, 0.4, Stance.CONTRADICTS),  # at similarity 0.5 the threshold itself
+        (0.5, 0.39, None),
+        (0.7, 0.25, Stance.CONTRADICTS),  # close to the claim: 0.4 - 0.2 needed
+        (0.9, 0.19, None),  # never under the floor, 0.2
+        (0.9, 0.21, Stance.CONTRADICTS),
+        (0.45, 0.44, None),  # further off: 0.45 needed
+        (0.45, 0.46, Stance.CONTRADICTS),
+    ],
+)
+def test_a_passage_closer_to_the_claim_needs_less_contradiction(
+    similarity: float, contradiction: float, expected: Stance | None
+) -> None:
+    t = replace(T, contradict_threshold=0.4, contradict_slope=1.0, min_contradict_similarity=0.3)
+    r = Reading(0.05, contradiction)
+    assert t.stance(r, similarity)[0] is expected
+    reason = t.reason(r, similarity)
+    assert reason.startswith("contradicts" if expected else "left out, neutral"), reason
+    assert replace(t, contradict_slope=0.0).contradiction_needed(0.9) == 0.4  # no slope: one threshold
+
+
 def test_reading_takes_the_stronger_of_context_and_alone() -> None:
     r = Reading.combine(NLIScores(0.4, 0.3, 0.3), NLIScores(0.1, 0.26, 0.64))
     assert (r.entailment, r.contradiction) == (0.4, 0.64)
