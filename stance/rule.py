@@ -78,7 +78,7 @@ class Stance(StrEnum):
 
 
 Probabilities = tuple[float, float, float]  # entailment, neutral, contradiction
-# `contradict_threshold` is the contradiction needed at this similarity; `contradict_slope` moves
+# `contradict_threshold` is the contradiction needed at similarity SLOPE_PIVOT; `contradict_slope` moves
 # it with similarity, never under CONTRADICT_FLOOR (or the threshold itself, where lower).
 SLOPE_PIVOT = 0.5
 CONTRADICT_FLOOR = 0.2
