@@ -373,13 +373,12 @@ class Assessment:
 
 
 def borrows(r: Reading, stance: Stance, t: Thresholds, similarity: float) -> bool:
-    """True when the passage takes that stance only when read with its previous sentence."""
+    """True when the passage takes that stance only when read with its previous sentence: the
+    rule (`Thresholds.stance`, at the passage's own similarity) gives its alone reading another side."""
     if r.alone is None:
         return False
     e, _, c = r.alone
-    if stance is Stance.SUPPORTS:
-        return not (e >= t.support_threshold and e > c)
-    return not (c >= t.contradiction_needed(similarity) and c > e)
+    return t.stance(Reading(e, c), similarity)[0] is not stance
 
 
 def assess(relevant: Sequence[SearchHit], readings: Sequence[Reading], t: Thresholds) -> Assessment:

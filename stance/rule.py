@@ -158,8 +158,6 @@ class Thresholds:
 
     def contradiction_needed(self, similarity: float) -> float:
         """The contradiction a passage this close to the claim needs to contradict it."""
-        if self.contradict_slope == 0.0:
-            return self.contradict_threshold
         needed = self.contradict_threshold - self.contradict_slope * (similarity - SLOPE_PIVOT)
         return max(min(CONTRADICT_FLOOR, self.contradict_threshold), needed)
 
