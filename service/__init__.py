@@ -24,6 +24,7 @@ then `test_config`):
     VERDICT_THRESHOLD          (fitted) stance_score that counts for the verdict
     CONFLICT_THRESHOLD         (fitted) both sides at least this: conflicting
     CONFLICT_MARGIN            (fitted) both sides count and within this of each other: conflicting
+    REFERENCE_WEIGHT           (fitted) with-context weight for a passage opening with They / It / This
     (fitted: the stance model's rule.json, `make fit-rule`; a setting overrides it)
     MAX_CLAIM_LENGTH           2000   characters per claim
     BATCH_LIMIT                32     claims per batch request

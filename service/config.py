@@ -38,7 +38,7 @@ class DefaultConfig:
     TOP_K_MAX = 50
 
     # Relevance and stance thresholds (see README "Verdict rules"). None: the value fitted for
-    # the stance model (its rule.json, `python -m stance fit-rule`); a number overrides it.
+    # the stance model (its rule.json, `make fit-rule`); a number overrides it.
     MIN_SIMILARITY: float | None = None  # cosine(claim, passage) below this: never scored
     SUPPORT_THRESHOLD: float | None = None  # entailment >= this (and > contradiction) ...
     MIN_SUPPORT_SIMILARITY: float | None = None  # ... and this close to the claim: supports
@@ -49,6 +49,7 @@ class DefaultConfig:
     CONFLICT_THRESHOLD: float | None = None  # both sides >= this: conflicting (else the stronger wins)
     CONFLICT_MARGIN: float | None = None  # ... or both count and differ by less than this: conflicting
     CONTEXT_WEIGHT: float | None = None  # 0..1: weight of the with-context reading against alone
+    REFERENCE_WEIGHT: float | None = None  # 0..1: the same for a passage opening with They / It / This
 
     # Limits.
     MAX_CLAIM_LENGTH = 2000  # characters

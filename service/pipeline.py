@@ -5,8 +5,9 @@ No Flask here: the HTTP layer (`service.resources`) and the batch CLI (`service.
 
 1. Retrieve `max(3 * top_k, candidates)` hits from the snapshot, with the request's filters.
 2. Relevance gate: keep hits whose cosine similarity to the claim is >= `min_similarity`.
-3. Score every remaining passage in one `predict` call, read with its previous sentence and
-   alone (`read_stance`).
+3. Score every remaining passage in one `predict` call (`read_stance`): alone, and with its
+   previous sentence too where the rule weighs that reading (every passage, or, as fitted, only
+   one that opens by referring back: "They ...", "It ...").
 4. Each passage's side and stance score, then the verdict: `stance.rule.Thresholds`.
 5. Each side is sorted by stance_score x similarity, best first, and cut to `top_k`.
 6. Evidence (`evidence.Study`, after the verdict, never changing it): copies of a listed sentence
@@ -19,13 +20,13 @@ No Flask here: the HTTP layer (`service.resources`) and the batch CLI (`service.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
 from evidence import Attribution, Mismatch, SideStudy, Study, corroborated_confidence
 from index import Passage, SearchFilters, SearchHit
-from stance.context import build_premise
+from stance.context import build_premise, refers_back
 from stance.model import StanceModel
 from stance.rule import Reading, Stance, Thresholds, Verdict
 
@@ -257,20 +258,28 @@ def parse_date(value: str | None) -> dt.date | None:
         return None
 
 
+ContextChoice = bool | Callable[[bool], bool]  # all, none, or per passage: f(refers_back)
+
+
 def read_stance(
-    claim: str, hits: Sequence[SearchHit], model: StanceModel, *, with_context: bool = True
+    claim: str, hits: Sequence[SearchHit], model: StanceModel, *, with_context: ContextChoice = True
 ) -> list[Reading]:
     """Score every hit against the claim in one `predict` call: with its previous sentence, and alone.
 
     The previous sentence resolves "they" / "the delegation"; a self-contained denial reads
     more clearly alone. A first sentence (no context) is read once. `with_context=False` reads
-    every passage alone only: what a rule with `context_weight` 0 uses, at half the cost.
+    every passage alone only: what a rule with `context_weight` 0 uses, at half the cost; a
+    function of `refers_back` chooses per passage (`Thresholds.reads_with_context`: only the
+    passages that open with "They", "It", "This" are read with their previous sentence too).
     """
     return read_stance_many([(claim, hits)], model, with_context=with_context)[0]
 
 
 def read_stance_many(
-    claims: Sequence[tuple[str, Sequence[SearchHit]]], model: StanceModel, *, with_context: bool = True
+    claims: Sequence[tuple[str, Sequence[SearchHit]]],
+    model: StanceModel,
+    *,
+    with_context: ContextChoice = True,
 ) -> list[list[Reading]]:
     """`read_stance` for several claims with one `predict` call over all their pairs.
 
@@ -278,44 +287,39 @@ def read_stance_many(
     every batch full: what a batch run (`service.batch`) gains over one claim at a time.
     """
     pairs: list[tuple[str, str]] = []
-    # per claim: where its with-context (or only) readings start, and (hit, pair) of alone readings
-    layout: list[tuple[int, list[tuple[int, int]]]] = []
+    # per claim, each hit's: first pair, its alone pair (None: the first is the only reading),
+    # whether it refers back, whether it was to be read with context
+    layout: list[list[tuple[int, int | None, bool, bool]]] = []
     for claim, hits in claims:
-        start = len(pairs)
-        alone: list[tuple[int, int]] = []
-        if not with_context:
-            pairs += [(h.passage.text.strip(), claim) for h in hits]
-        else:
-            for h in hits:
-                premise = build_premise(
-                    h.passage.text, before=h.passage.context_before, title=h.passage.title
-                )
-                pairs.append((premise, claim))
-            for i, h in enumerate(hits):
-                if pairs[start + i][0] != h.passage.text.strip():
-                    alone.append((i, len(pairs)))
-                    pairs.append((h.passage.text.strip(), claim))
-        layout.append((start, alone))
+        own: list[tuple[int, int | None, bool, bool]] = []
+        texts = [h.passage.text.strip() for h in hits]
+        for h, text in zip(hits, texts, strict=True):
+            back = refers_back(text)
+            wanted = with_context(back) if callable(with_context) else with_context
+            p = h.passage
+            premise = build_premise(p.text, before=p.context_before, title=p.title) if wanted else text
+            own.append((len(pairs), None, back, wanted))
+            pairs.append((premise, claim))
+        for i, text in enumerate(texts):  # then the alone readings of those read with context
+            first, _, back, wanted = own[i]
+            if pairs[first][0] != text:
+                own[i] = (first, len(pairs), back, wanted)
+                pairs.append((text, claim))
+        layout.append(own)
     scores = model.predict(pairs) if pairs else []
     readings: list[list[Reading]] = []
-    for (_claim, hits), (start, alone) in zip(claims, layout, strict=True):
-        own = scores[start : start + len(hits)]
-        if not with_context:
-            readings.append(
-                [
-                    Reading(
-                        s.entailment,
-                        s.contradiction,
-                        s.neutral,
-                        None,
-                        (s.entailment, s.neutral, s.contradiction),
-                    )
-                    for s in own
-                ]
-            )
-            continue
-        alone_scores = {i: scores[j] for i, j in alone}
-        readings.append([Reading.combine(s, alone_scores.get(i)) for i, s in enumerate(own)])
+    for own in layout:
+        read: list[Reading] = []
+        for first, solo, back, wanted in own:
+            s = scores[first]
+            if solo is not None:
+                read.append(Reading.combine(s, scores[solo], refers_back=back))
+            elif wanted:  # to be read with context, and there was none to add
+                read.append(Reading.combine(s, refers_back=back))
+            else:  # read alone only
+                probs = (s.entailment, s.neutral, s.contradiction)
+                read.append(Reading(s.entailment, s.contradiction, s.neutral, None, probs, back))
+        readings.append(read)
     return readings
 
 
@@ -445,11 +449,11 @@ def verify_many(
     else:
         found = [snapshot.search(claim, k, filters) for claim, k, filters in requests]
     relevant = [[h for h in hits if h.similarity >= t.min_similarity] for hits in found]
-    # a rule that gives the with-context reading no weight does not need it read
+    # a passage whose with-context reading has no weight under the rule is read alone only
     readings = read_stance_many(
         [(q.claim, rel) for q, rel in zip(queries, relevant, strict=True)],
         stance_model,
-        with_context=t.context_weight != 0.0,
+        with_context=t.reads_with_context,
     )
     return [
         _verification(q, hits, rel, read, snapshot, stance_model, t, embedding_model)

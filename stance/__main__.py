@@ -114,7 +114,7 @@ def _probe(args: argparse.Namespace) -> int:
     print(f"model: {model.name}; {len(rows)} sample-corpus pairs")
     rule = read_rule(args.model) or Thresholds()
     result = run_rule_probe(model, rows, rule)
-    print(f"as served (both readings + the model's rule): accuracy={result.accuracy:.3f}")
+    print(f"as served (the model's rule and the readings it weighs): accuracy={result.accuracy:.3f}")
     for claim, gold, predicted in result.wrong:
         print(f"    wrong: {claim!r}: gold {gold}, predicted {predicted}")
     for mode in ContextMode:

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
+
+# A sentence that opens with a pronoun or a demonstrative, after at most one connective, points
+# back at the sentence before it: "They did not request the system", "But it has avoided ...",
+# "This follows talks in May".
+_REFERS_BACK = re.compile(
+    r"^\W*(?:(?:but|and|however|yet|still|so|also|instead|meanwhile|now|then)\W+)?"
+    r"(?:he|she|they|it|this|that|these|those|his|her|their|its|such)\b",
+    re.IGNORECASE,
+)
 
 
 class ContextMode(StrEnum):
@@ -26,3 +36,10 @@ def build_premise(
     if mode is ContextMode.TITLE and title:
         return f"{title.strip()}. {text.strip()}"
     return text.strip()
+
+
+def refers_back(text: str) -> bool:
+    """True when the sentence opens by pointing back at the one before it (a pronoun or a
+    demonstrative, maybe after a connective: "They", "But it", "This", "Their"): read alone, it
+    has no subject to judge."""
+    return _REFERS_BACK.match(text) is not None

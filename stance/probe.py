@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from stance.context import ContextMode, build_premise
+from stance.context import ContextMode, build_premise, refers_back
 from stance.model import StanceModel
 from stance.rule import Reading, Stance, Thresholds
 
@@ -64,7 +64,7 @@ def run_probe(model: StanceModel, rows: list[ProbeRow], mode: ContextMode) -> Pr
 
 
 def run_rule_probe(model: StanceModel, rows: list[ProbeRow], rule: Thresholds) -> ProbeResult:
-    """Score every row as the service does: both readings, then the rule's side (or neutral).
+    """Score every row as the service does: both readings weighed by the rule, then its side (or neutral).
 
     The relevance and contradiction similarity gates are left out: the probe's pairs are all
     about the claim's event, and the gates need the embedder.
@@ -78,7 +78,9 @@ def run_rule_probe(model: StanceModel, rows: list[ProbeRow], rule: Thresholds) -
     names = {Stance.SUPPORTS: "entailment", Stance.CONTRADICTS: "contradiction", None: "neutral"}
     for i, row in enumerate(rows):
         ctx, solo = scores[i], scores[len(rows) + i]
-        reading = Reading.combine(ctx, solo if with_context[i][0] != alone[i][0] else None)
+        reading = Reading.combine(
+            ctx, solo if with_context[i][0] != alone[i][0] else None, refers_back=refers_back(row.passage)
+        )
         stance, _ = rule.stance(reading, 1.0)
         predicted = names[stance]
         gold_total += {"entailment": reading.entailment, "contradiction": reading.contradiction}.get(

@@ -23,6 +23,7 @@ from service.pipeline import (
     parse_date,
     read_stance,
 )
+from stance.context import refers_back
 from stance.model import NLIScores
 
 # The rules under test, with fixed numbers (the shipped ones are fitted on dev, `rule.json`).
@@ -247,3 +248,77 @@ def test_a_rule_without_context_weight_reads_each_passage_once_alone() -> None:
     assert model.calls == [[("They cost 40 million.", claim)]]
     assert (r.with_context, r.alone) == (None, (0.2, 0.7, 0.1))
     assert replace(T, context_weight=0.0).scores(r) == (0.2, 0.1)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("They did not request the system.", True),
+        ('"It was signed on Monday," he said.', True),
+        ("This follows talks in May.", True),
+        ("But it has avoided supplying arms.", True),
+        ("However, they declined.", True),
+        ("Butter prices rose.", False),
+        ("Their offer was turned down.", True),
+        ("The delegation did not request the system.", False),  # names its subject
+        ("Thistle exports rose.", False),  # a word, not the pronoun
+        ("Seoul denied it.", False),  # the pronoun is not where the sentence starts
+    ],
+)
+def test_refers_back_finds_sentences_that_open_by_pointing_back(text: str, expected: bool) -> None:
+    assert refers_back(text) is expected
+
+
+def test_a_passage_that_refers_back_is_read_with_its_previous_sentence_the_rest_alone() -> None:
+    claim = "Ukraine asked for the system"
+    before = "The Ukrainian delegation met officials in Seoul."
+    back = replace(
+        passage(1, "They did not request the system."),
+        passage_id="doc1:1",
+        sentence_index=1,
+        context_before=before,
+    )
+    own = replace(
+        passage(1, "Seoul received no request."),
+        passage_id="doc1:2",
+        sentence_index=2,
+        context_before="Intro.",
+    )
+    joined = f"{before} They did not request the system."
+    model = ScriptedStance(
+        {
+            (joined, claim): (0.05, 0.1, 0.85),  # with its subject: a denial
+            ("They did not request the system.", claim): (0.1, 0.6, 0.3),  # alone: who?
+            ("Seoul received no request.", claim): (0.1, 0.3, 0.6),
+        }
+    )
+    rule = replace(T, context_weight=0.0, reference_weight=0.75)
+    hits = [SearchHit(p, 0.6, 0.6, None, None) for p in (back, own)]
+    r_back, r_own = read_stance(claim, hits, model, with_context=rule.reads_with_context)
+    (batch,) = model.calls  # one model call; only the referring passage is read twice
+    assert batch == [
+        (joined, claim),
+        ("Seoul received no request.", claim),
+        ("They did not request the system.", claim),
+    ]
+    assert r_back.refers_back and not r_own.refers_back
+    assert rule.scores(r_back) == pytest.approx((0.75 * 0.05 + 0.25 * 0.1, 0.75 * 0.85 + 0.25 * 0.3))
+    assert rule.stance(r_back, 0.6)[0] is Stance.CONTRADICTS
+    note = "(opens by referring back: read 0.75 with its previous sentence)"
+    assert rule.reason(r_back, 0.6).endswith(note)
+    assert (r_own.with_context, rule.scores(r_own)) == (None, (0.1, 0.6))
+    # without the reference weight every passage is read alone, once
+    assert replace(rule, reference_weight=0.0).scores(r_back) == (0.1, 0.3)
+    assert not replace(rule, reference_weight=0.0).reads_with_context(True)
+
+
+def test_the_reference_weight_never_lowers_the_context_weight() -> None:
+    r = Reading.combine(NLIScores(0.8, 0.1, 0.1), NLIScores(0.2, 0.7, 0.1), refers_back=True)
+    rule = replace(T, context_weight=0.5, reference_weight=0.0)
+    assert rule.scores(r) == pytest.approx((0.5, 0.1))
+    assert replace(rule, context_weight=None).scores(r) == (0.8, 0.1)  # unset: the stronger reading
+
+
+def test_reference_weight_out_of_range_is_refused() -> None:
+    with pytest.raises(ValueError, match="REFERENCE_WEIGHT must be between 0 and 1"):
+        Thresholds.from_config({"REFERENCE_WEIGHT": 1.5})
