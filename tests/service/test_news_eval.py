@@ -73,7 +73,9 @@ def test_fit_starts_from_every_gate_pair_and_keeps_the_best(monkeypatch: pytest.
     """Wiring: the ascent itself is replaced by a scorer that prefers one gate pair."""
     seen: list[tuple[float, float]] = []
 
-    def fake_ascend(data: object, start: Thresholds, fixed: object) -> tuple[Thresholds, float]:
+    def fake_ascend(
+        data: object, start: Thresholds, fixed: object, min_gain: float = 0.0
+    ) -> tuple[Thresholds, float]:
         gates = (start.min_similarity, start.min_support_similarity)
         seen.append(gates)
         return replace(start, min_contradict_similarity=0.35), 2.0 if gates == (0.3, 0.45) else 1.0
@@ -89,3 +91,25 @@ def test_fit_starts_from_every_gate_pair_and_keeps_the_best(monkeypatch: pytest.
     seen.clear()
     fit([], start, fixed=("min_similarity",))
     assert {relevance for relevance, _ in seen} == {0.4}
+
+
+def test_a_refit_keeps_the_current_rule_unless_a_start_beats_it_by_the_min_gain(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Wiring: the model's current rule is the first start; another wins only by more than min_gain."""
+    current = Thresholds(
+        min_similarity=0.35, min_support_similarity=0.4, min_contradict_similarity=0.1, conflict_margin=0.1
+    )
+    gains: list[float] = []
+
+    def fake_ascend(
+        data: object, start: Thresholds, fixed: object, min_gain: float = 0.0
+    ) -> tuple[Thresholds, float]:
+        gains.append(min_gain)
+        return start, 1.05 if start == current else 1.055  # every fresh start: a hair better
+
+    monkeypatch.setattr(news_eval, "ascend", fake_ascend)
+    start = Thresholds(min_similarity=0.35)
+    assert fit([], start, fixed=("min_similarity",), current=current, min_gain=0.01) == current
+    assert set(gains) == {0.01}  # each ascent's moves need the same gain
+    assert fit([], start, fixed=("min_similarity",), current=current) != current  # no min gain: the best
