@@ -69,8 +69,8 @@ def stages(args: argparse.Namespace) -> dict[str, Any]:
     from index.embedding import resolve_model
     from service import create_app
     from service.config import thresholds as served_thresholds
-    from service.pipeline import Query, verify
-    from stance.context import build_premise
+    from service.pipeline import Query, read_stance, verify
+    from stance.context import refers_back
     from stance.model import CrossEncoderStance
 
     print(f"bench: torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} cores")
@@ -94,16 +94,17 @@ def stages(args: argparse.Namespace) -> dict[str, Any]:
 
         stance = CrossEncoderStance()
         # the rule the service runs (the shipped model's fitted rule.json): with context_weight 0
-        # each passage is read once, alone; otherwise also with its previous sentence
+        # each passage is read once, alone, and one that refers back ("They ...") also with its
+        # previous sentence where reference_weight > 0: the pairs `read_stance` builds when serving
         thresholds = served_thresholds({})
         hits = snapshot.search(claim, 20)
-        pairs = [(h.passage.text.strip(), claim) for h in hits]
-        if thresholds.context_weight != 0.0:
-            pairs += [
-                (build_premise(h.passage.text, before=h.passage.context_before, title=h.passage.title), claim)
-                for h in hits
-            ]
-        results[f"stance, 1 claim x {len(hits)} passages"] = timed(lambda: stance.predict(pairs), args.repeat)
+        twice = sum(
+            bool(h.passage.context_before) and thresholds.reads_with_context(refers_back(h.passage.text))
+            for h in hits
+        )
+        results[f"stance, 1 claim x {len(hits)} passages ({twice} of them read twice)"] = timed(
+            lambda: read_stance(claim, hits, stance, with_context=thresholds.reads_with_context), args.repeat
+        )
 
         queries = [Query(c) for c in CLAIMS]
         counter = iter(range(10**9))
@@ -141,9 +142,10 @@ def stages(args: argparse.Namespace) -> dict[str, Any]:
         f"\nindex build: {report.documents} documents, {report.passages} passages in {build_s:.2f} s "
         f"({report.passages / build_s:.0f} passages/s, model already loaded)"
     )
-    print(f"\n{'stage':<36} {'p50 ms':>9} {'p95 ms':>9} {'x encoder':>10}")
+    width = max(len("stage"), *map(len, results))
+    print(f"\n{'stage':<{width}} {'p50 ms':>9} {'p95 ms':>9} {'x encoder':>10}")
     for name, r in results.items():
-        print(f"{name:<36} {r['p50_ms']:>9.1f} {r['p95_ms']:>9.1f} {r['p50_ms'] / base:>10.1f}")
+        print(f"{name:<{width}} {r['p50_ms']:>9.1f} {r['p95_ms']:>9.1f} {r['p50_ms'] / base:>10.1f}")
     out: dict[str, Any] = {
         "stages": results,
         "ratio_to_raw_encoder_p50": {k: v["p50_ms"] / base for k, v in results.items()},
