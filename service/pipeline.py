@@ -172,7 +172,7 @@ def explain(hit: SearchHit, r: Reading | None, t: Thresholds, borrowed: bool = F
     p = hit.passage
     similarity = float(hit.similarity)
     if r is None:
-        reason = f"not read: similarity {similarity:.2f} < MIN_SIMILARITY {t.min_similarity:g}"
+        reason = f"not read: similarity {similarity:.3f} < MIN_SIMILARITY {t.min_similarity:g}"
         return Explained(p.passage_id, p.text, p.outlet, similarity, None, None, "left_out", reason)
     stance, _ = t.stance(r, similarity)
     decision = stance.value if stance is not None and not borrowed else "left_out"

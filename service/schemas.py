@@ -381,7 +381,7 @@ class ExplainedSchema(ma.Schema):
         metadata={"enum": ["supports", "contradicts", "left_out"]},
     )
     reason = fields.String(
-        required=True, metadata={"description": "e.g. `left out, neutral: e 0.12 < 0.5, ...`"}
+        required=True, metadata={"description": "e.g. `left out, neutral: e 0.120 < 0.5, ...`"}
     )
     attribution = fields.Nested(AttributionSchema, required=True)
     mismatches = fields.List(fields.Nested(MismatchSchema), required=True)

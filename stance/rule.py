@@ -208,26 +208,26 @@ class Thresholds:
 
     def _reason(self, r: Reading, similarity: float) -> str:
         ev, cv = self.scores(r)
-        e, c = f"e {ev:.2f}", f"c {cv:.2f}"
+        e, c = f"e {ev:.3f}", f"c {cv:.3f}"
         needed = self.contradiction_needed(similarity)
         stance, _ = self.stance(r, similarity)
         if stance is Stance.SUPPORTS:
             return f"supports: {e} >= {self.support_threshold:g} and > {c}"
         if stance is Stance.CONTRADICTS:
-            return f"contradicts: {c} >= {needed:.2g} and > {e}"
+            return f"contradicts: {c} >= {needed:.3g} and > {e}"
         if cv >= needed and cv > ev:
             return (
-                f"left out: {c}, but similarity {similarity:.2f} < "
+                f"left out: {c}, but similarity {similarity:.3f} < "
                 f"{self.min_contradict_similarity:g} (too far from the claim to contradict it)"
             )
         if ev >= self.support_threshold and ev > cv:
             return (
-                f"left out: {e}, but similarity {similarity:.2f} < "
+                f"left out: {e}, but similarity {similarity:.3f} < "
                 f"{self.min_support_similarity:g} (too far from the claim to support it)"
             )
         if ev >= self.support_threshold:
             return f"left out: {e}, but {c} is as strong"
-        return f"left out, neutral: {e} < {self.support_threshold:g}, {c} < {needed:.2g}"
+        return f"left out, neutral: {e} < {self.support_threshold:g}, {c} < {needed:.3g}"
 
     def verdict(
         self, support: Sequence[float], contra: Sequence[float], best_relevant: float | None
