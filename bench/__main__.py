@@ -70,7 +70,6 @@ def stages(args: argparse.Namespace) -> dict[str, Any]:
     from service import create_app
     from service.config import thresholds as served_thresholds
     from service.pipeline import Query, read_stance, verify
-    from stance.context import refers_back
     from stance.model import CrossEncoderStance
 
     print(f"bench: torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} cores")
@@ -98,10 +97,8 @@ def stages(args: argparse.Namespace) -> dict[str, Any]:
         # previous sentence where reference_weight > 0: the pairs `read_stance` builds when serving
         thresholds = served_thresholds({})
         hits = snapshot.search(claim, 20)
-        twice = sum(
-            bool(h.passage.context_before) and thresholds.reads_with_context(refers_back(h.passage.text))
-            for h in hits
-        )
+        readings = read_stance(claim, hits, stance, with_context=thresholds.reads_with_context)
+        twice = sum(r.with_context is not None and r.alone is not None for r in readings)
         results[f"stance, 1 claim x {len(hits)} passages ({twice} of them read twice)"] = timed(
             lambda: read_stance(claim, hits, stance, with_context=thresholds.reads_with_context), args.repeat
         )

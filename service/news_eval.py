@@ -328,7 +328,7 @@ def fit(
     best, best_score = first, float("-inf")
     for trial in tqdm(starts, desc="fit", unit="start", disable=not progress):
         rule, score = ascend(data, trial, fixed, min_gain)
-        if score > best_score + (max(min_gain, 1e-9) if best_score > float("-inf") else 0.0):
+        if score > best_score + max(min_gain, 1e-9):  # the first start always wins over -inf
             best, best_score = rule, score
     # A passage under both side gates can never be listed, so it is not worth reading: raise the
     # relevance gate to the lower side gate (the same answers, fewer passages scored).
@@ -403,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
     embedder = load_embedder()
     model = CrossEncoderStance(args.model)
     current = None if args.fresh else read_rule(args.model)
+    if current is not None:  # as the fit starts from it: the fixed settings imposed
+        current = replace(current, **{k: getattr(start, k) for k in fixed})
     data = collect(args.split, model, embedder, start.candidates)
     before = simulate(data, start)
     rule = fit(
@@ -416,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     after = simulate(data, rule)
     print(f"defaults: {before.line()}")
     if current is not None:
-        print(f"current:  {simulate(data, replace(current, **{k: getattr(start, k) for k in fixed})).line()}")
+        print(f"current:  {simulate(data, current).line()}")
     print(f"fitted:   {after.line()}")
     print(json.dumps(rule.to_json()))
     write_rule(

@@ -159,20 +159,21 @@ class Thresholds:
                 raise ValueError(f"{CONFIG_KEYS[name]} must be between 0 and 1, not {weight}")
         return replace(base, **changes)
 
-    def weight(self, r: Reading) -> float | None:
-        """The with-context reading's weight for this passage (None: the stronger reading wins)."""
+    def weight(self, refers_back: bool) -> float | None:
+        """The with-context reading's weight for a passage that refers back, or not (None: the
+        stronger reading wins)."""
         if self.context_weight is None:
             return None
-        return max(self.context_weight, self.reference_weight) if r.refers_back else self.context_weight
+        return max(self.context_weight, self.reference_weight) if refers_back else self.context_weight
 
     def reads_with_context(self, refers_back: bool) -> bool:
         """Whether a passage (one that refers back, or not) needs its with-context reading at all."""
-        w = self.weight(Reading(0.0, 0.0, refers_back=refers_back))
+        w = self.weight(refers_back)
         return w is None or w > 0.0
 
     def scores(self, r: Reading) -> tuple[float, float]:
         """(e, c): the passage's entailment and contradiction, its two readings combined."""
-        w = self.weight(r)
+        w = self.weight(r.refers_back)
         if w is None or r.with_context is None or r.alone is None:
             return r.entailment, r.contradiction
         return (
@@ -200,7 +201,7 @@ class Thresholds:
 
     def reason(self, r: Reading, similarity: float) -> str:
         """Why `stance` put the passage where it did, in words (for `"explain": true`)."""
-        w = self.weight(r)
+        w = self.weight(r.refers_back)
         if r.refers_back and w and r.with_context is not None and r.alone is not None:
             note = f"opens by referring back: read {w:g} with its previous sentence"
             return f"{self._reason(r, similarity)} ({note})"
