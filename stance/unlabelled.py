@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -91,32 +92,59 @@ def load_unlabelled(directory: Path = UNLABELLED_DIR) -> list[dict[str, Any]]:
     return load_checked(directory, check_unlabelled)
 
 
-def unlabelled_pairs(
+def event_sentences(event: dict[str, Any]) -> list[str]:
+    """The event's distinct sentences, articles in order (what `Candidate.sentence` indexes)."""
+    return list(dict.fromkeys(s for a in event["articles"] for s in a["sentences"]))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One (claim, sentence) pair of an unlabelled event, with the indexes that name it in the
+    committed teacher labels (`stance.transfer`)."""
+
+    event: str
+    claim: int  # index in the event's claims
+    sentence: int  # index in `event_sentences(event)`
+    pair: Pair
+
+
+def unlabelled_candidates(
     per_claim: int, directory: Path = UNLABELLED_DIR, rounds: tuple[int, int] | None = None
-) -> list[Pair]:
+) -> list[Candidate]:
     """For each claim, the `per_claim` sentences of its event nearest to it (the service's
-    embedder, cosine >= IMPLIED_MIN_SIMILARITY), each read alone as the service reads a passage;
-    labels UNKNOWN: a teacher labels them (`python -m stance label`). `rounds` (low, high): only
-    the events numbered u<low>..u<high> of each domain, both included (a recipe keeps its transfer
-    set as later rounds arrive, and a later stage can take only the rounds an earlier one lacked)."""
+    embedder, cosine >= IMPLIED_MIN_SIMILARITY), nearest first, each read alone as the service
+    reads a passage; labels UNKNOWN: a teacher labels them (`python -m stance label`). `rounds`
+    (low, high): only the events numbered u<low>..u<high> of each domain, both included (a recipe
+    keeps its transfer set as later rounds arrive, and a later stage can take only the rounds an
+    earlier one lacked)."""
     from index.embedding import load_embedder
 
     embedder = load_embedder()
-    out: list[Pair] = []
+    out: list[Candidate] = []
     events = load_unlabelled(directory)
     if rounds is not None:
         events = [e for e in events if rounds[0] <= event_number(e) <= rounds[1]]
     for event in events:
-        sentences = list(dict.fromkeys(s for a in event["articles"] for s in a["sentences"]))
+        sentences = event_sentences(event)
         claims = [c["claim"] for c in event["claims"]]
         sent_vecs = embedder.encode(sentences)
         claim_vecs = embedder.encode(claims)
-        for claim, vec in zip(claims, claim_vecs, strict=True):
+        for c, (claim, vec) in enumerate(zip(claims, claim_vecs, strict=True)):
             sims = sent_vecs @ vec
             ranked = sorted(range(len(sentences)), key=lambda i: -float(sims[i]))
-            picked = [sentences[i] for i in ranked if float(sims[i]) >= IMPLIED_MIN_SIMILARITY][:per_claim]
-            out += [Pair(s, claim, UNKNOWN, UNLABELLED_TAG) for s in picked]
+            picked = [i for i in ranked if float(sims[i]) >= IMPLIED_MIN_SIMILARITY][:per_claim]
+            out += [
+                Candidate(str(event["event"]), c, i, Pair(sentences[i], claim, UNKNOWN, UNLABELLED_TAG))
+                for i in picked
+            ]
     return out
+
+
+def unlabelled_pairs(
+    per_claim: int, directory: Path = UNLABELLED_DIR, rounds: tuple[int, int] | None = None
+) -> list[Pair]:
+    """The pairs of `unlabelled_candidates` (same arguments)."""
+    return [c.pair for c in unlabelled_candidates(per_claim, directory, rounds)]
 
 
 def main(argv: list[str]) -> int:
