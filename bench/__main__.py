@@ -154,13 +154,13 @@ def stages(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cpu_line() -> str:
-    from index.precision import choose_precision, cpu_capability, cpu_flags
+    from index.precision import choose_precision, cpu_capability, cpu_flags, cpu_name
 
     bf16 = ",".join(sorted(cpu_flags() & {"amx_bf16", "avx512_bf16"})) or "none"
     return (
         f"bench_cpu capability={cpu_capability()} bf16_flags={bf16} "
         f"precision=embedding:{choose_precision(role='embedding')},stance:{choose_precision(role='stance')} "
-        f"cores={os.cpu_count()} cpu={scale.cpu_name().replace(' ', '_')}"
+        f"cores={os.cpu_count()} cpu={cpu_name().replace(' ', '_')}"
     )
 
 

@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bench.corpus import SENTENCES_PER_ARTICLE, sentence_pool, write_corpus
+from index.precision import cpu_name
 
 BUILD_RECORD = "bench-build.json"
 ENCODER_SAMPLE = 20_000  # passages the bare encoder is timed on, next to each build
@@ -89,16 +90,6 @@ def passage_sample(corpus: Path, n: int) -> list[str]:
         if len(texts) >= n:
             break
     return texts[:n]
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.partition(":")[2].strip()
-    except OSError:
-        pass
-    return "unknown"
 
 
 def build_cached(size: int, root: Path, nli_dir: Path, embedder: Any) -> tuple[Path, BuildFigures]:

@@ -51,6 +51,18 @@ def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
     return set()
 
 
+def cpu_name(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The CPU's model name ("unknown" where /proc/cpuinfo is not there), for figures' captions."""
+    try:
+        text = cpuinfo.read_text(errors="replace")
+    except OSError:
+        return "unknown"
+    for line in text.splitlines():
+        if line.startswith("model name"):
+            return line.partition(":")[2].strip()
+    return "unknown"
+
+
 def cpu_capability() -> str:
     """torch's name for the vector instructions it uses here: `AVX512`, `AVX2`, `DEFAULT`, ..."""
     import torch

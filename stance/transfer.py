@@ -168,7 +168,7 @@ def label_transfer(
     Returns what `teacher.json` says."""
     from datetime import UTC, datetime
 
-    from index.precision import describe_cpu
+    from index.precision import cpu_name, describe_cpu
 
     from .data import read_pairs
     from .distill import label_pairs, recipe_key
@@ -187,18 +187,8 @@ def label_transfer(
         "pairs": len(pairs),
         "top_label": {label: round(tops[label] / len(pairs), 4) for label in LABELS},
         "precision": teacher.precision,
-        "machine": f"{_cpu_name()}, {os.cpu_count()} cores ({describe_cpu()})",
+        "machine": f"{cpu_name()}, {os.cpu_count()} cores ({describe_cpu()})",
         "written": datetime.now(UTC).strftime("%Y-%m-%d"),
     }
     write_transfer(lines, facts, directory)
     return facts
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.partition(":")[2].strip()
-    except OSError:
-        pass
-    return "unknown CPU"

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.precision import choose_precision, cpu_flags
+from index.precision import choose_precision, cpu_flags, cpu_name
 
 AMX = {"avx2", "amx_bf16", "amx_tile"}
 AVX512_BF16 = {"avx2", "avx512f", "avx512_bf16"}
@@ -47,11 +47,13 @@ def test_settings_force_it(monkeypatch: pytest.MonkeyPatch) -> None:
         choose_precision("int4", set())
 
 
-def test_cpu_flags_reads_the_flags_line(tmp_path: Path) -> None:
+def test_cpu_flags_and_name_read_cpuinfo(tmp_path: Path) -> None:
     info = tmp_path / "cpuinfo"
-    info.write_text("processor : 0\nflags\t\t: fpu avx2 avx512_bf16\n")
+    info.write_text("processor : 0\nmodel name\t: AMD EPYC 9B14\nflags\t\t: fpu avx2 avx512_bf16\n")
     assert cpu_flags(info) == {"fpu", "avx2", "avx512_bf16"}
+    assert cpu_name(info) == "AMD EPYC 9B14"
     assert cpu_flags(tmp_path / "missing") == set()
+    assert cpu_name(tmp_path / "missing") == "unknown"
 
 
 def _snli(n: int) -> list[tuple[str, str]]:
