@@ -130,6 +130,8 @@ def transfer_pairs(
         try:
             for claim, sentence, *probs in row["pairs"]:
                 total = sum(probs)
+                if min(claim, sentence) < 0:
+                    raise IndexError(f"claim {claim}, sentence {sentence}")
                 if len(probs) != len(LABELS) or min(probs) < 0 or abs(total - 1) > 1e-2:
                     raise ValueError(f"probabilities {probs}")
                 soft = tuple(float(p) / total for p in probs)

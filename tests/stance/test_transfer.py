@@ -15,7 +15,14 @@ import pytest
 from stance.data import LABELS
 from stance.model import CrossEncoderStance
 from stance.train import read_sources
-from stance.transfer import LABELS_FILE, TEACHER_FILE, TRANSFER_DIR, label_transfer, transfer_pairs
+from stance.transfer import (
+    LABELS_FILE,
+    TEACHER_FILE,
+    TRANSFER_DIR,
+    event_digest,
+    label_transfer,
+    transfer_pairs,
+)
 from stance.unlabelled import UNLABELLED_TAG, unlabelled_pairs
 
 from .test_unlabelled import event
@@ -102,6 +109,12 @@ def test_an_event_changed_or_added_after_labelling_is_refused(
         handle.write('{"event": "health-u1-test", "digest": "x", "pairs": [[0, 99, 0.1, 0.2, 0.7]]}\n')
     with pytest.raises(ValueError, match="changed after"):
         transfer_pairs(directory=out, events_dir=events)
+    for bad in ([0, 99, 0.1, 0.2, 0.7], [0, -1, 0.1, 0.2, 0.7], [0, 1, 0.5, 0.2, 0.7], [0, 1, 0.3, 0.7]):
+        row = {"event": "health-u1-test", "digest": event_digest(one), "pairs": [bad]}
+        with gzip.open(out / LABELS_FILE, "wt") as handle:
+            handle.write(json.dumps(row) + "\n")
+        with pytest.raises(ValueError, match="bad pair for health-u1-test"):
+            transfer_pairs((1, 1), directory=out, events_dir=events)
 
 
 def test_the_committed_labels_cover_every_unlabelled_event_and_read_as_a_reader_would() -> None:
