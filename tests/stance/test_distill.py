@@ -42,13 +42,8 @@ PAIRS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def teacher() -> CrossEncoderStance:
-    return CrossEncoderStance()
-
-
 def test_labels_resume_after_an_interruption_and_read_back(
-    teacher: CrossEncoderStance, tmp_path: Path
+    teacher: CrossEncoderStance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "distill.jsonl"
     calls = 0
@@ -61,12 +56,10 @@ def test_labels_resume_after_an_interruption_and_read_back(
             raise KeyboardInterrupt
         return real_predict(pairs)
 
-    teacher.predict = stop_after_first_chunk  # type: ignore[method-assign]
-    try:
+    with monkeypatch.context() as patch:  # the instance is the session's: put predict back at once
+        patch.setattr(teacher, "predict", stop_after_first_chunk)
         with pytest.raises(KeyboardInterrupt):
             label_pairs(teacher, PAIRS, out, key="k", chunk=2)
-    finally:
-        del teacher.predict
     assert not out.exists(), "an interrupted run must not publish the file"
     assert len((tmp_path / "distill.jsonl.partial").read_text().splitlines()) == 2
 

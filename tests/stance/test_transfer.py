@@ -34,11 +34,6 @@ def write_events(directory: Path, *events: dict[str, Any]) -> None:
         (directory / f"{one['event']}.json").write_text(json.dumps(one), encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def teacher() -> CrossEncoderStance:
-    return CrossEncoderStance()
-
-
 def test_labels_are_written_and_read_back_as_the_teacher_gave_them(
     teacher: CrossEncoderStance, tmp_path: Path
 ) -> None:

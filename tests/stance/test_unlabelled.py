@@ -126,11 +126,13 @@ def test_rounds_keep_the_events_asked_for(tmp_path: Path) -> None:
             parse_rounds(bad)
 
 
-def test_a_teacher_labels_them_and_training_refuses_them_raw(tmp_path: Path) -> None:
+def test_a_teacher_labels_them_and_training_refuses_them_raw(
+    teacher: CrossEncoderStance, tmp_path: Path
+) -> None:
     (tmp_path / "health-u1-test.json").write_text(json.dumps(event()), encoding="utf-8")
     pairs = unlabelled_pairs(1, directory=tmp_path)
     out = tmp_path / "labelled.jsonl"
-    label_pairs(CrossEncoderStance(), pairs, out, key="k")
+    label_pairs(teacher, pairs, out, key="k")
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert rows and all("label" not in r for r in rows)  # the teacher's top label is read back
     for pair in read_pairs(out):
