@@ -180,8 +180,9 @@ def label_transfer(
     source = f"nli-news-unlabelled:{per_claim}"
     label_pairs(teacher, pairs, work_file, recipe_key(model, [source], len(pairs)))
     events = load_unlabelled(events_dir)
-    lines = pack(candidates, read_pairs(work_file), events)
-    tops = Counter(LABELS[p.label] for p in read_pairs(work_file))
+    labelled = read_pairs(work_file)
+    lines = pack(candidates, labelled, events)
+    tops = Counter(LABELS[p.label] for p in labelled)
     facts = {
         "teacher": teacher_facts(model),
         "pairs_per_claim": per_claim,
