@@ -154,8 +154,9 @@ transfer-labels: $(STAMP) ## train the teacher when missing and rewrite data/nli
 	test -f $(TEACHER)/calibration.json || $(MAKE) train-teacher
 	$(PY) -m stance label-transfer --model $(TEACHER) --per-claim 16 --work-file $(STAGES)/transfer-all.jsonl
 
-calibrate-stance: $(STAMP) ## fit the stance model's label offsets and temperature on news dev pairs
+calibrate-stance: $(STAMP) ## fit the stance model's label offsets and temperature on news dev pairs, and its int8 ranges
 	$(PY) -m stance calibrate --model $(STANCE_MODEL)
+	$(PY) -m stance int8-ranges --model $(STANCE_MODEL)
 
 # FEEDBACK_FILE: reviewers' judgements exported by `python -m service.feedback export`; scored when present.
 eval-stance: FEEDBACK_FILE ?= var/feedback.jsonl

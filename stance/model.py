@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,7 +21,8 @@ from typing import Any, Protocol
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from stance.precision import choose_precision, quantize_int8
+from index.int8 import activation_ranges, quantize_int8, read_ranges
+from stance.precision import choose_precision
 
 SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "models" / "stance-minilm-l6-nli"
 CALIBRATION_FILE = "calibration.json"
@@ -224,7 +225,8 @@ class CrossEncoderStance:
         source = str(name_or_path)
         local = Path(source)
         members = ensemble_members(local) if local.is_dir() else None
-        loaded = [_load_member(str(m)) for m in members] if members else [_load_member(source)]
+        sources = [str(m) for m in members] if members else [source]
+        loaded = [_load_member(s) for s in sources]
         first = loaded[0][2]
         # output columns: the three NLI labels in the first member's order (compact, for models
         # with extra labels too); each member's logits are picked into that order
@@ -240,11 +242,20 @@ class CrossEncoderStance:
                 self._bias[self._columns[label]] = value
         self.max_length = max_length
         self.batch_size = batch_size
-        # bf16 where the CPU multiplies it natively, fp32 elsewhere (int8 moves too many labels:
+        # bf16 where the CPU multiplies it natively, fp32 elsewhere (int8 loses some evidence:
         # `index.precision`); CLAIMWIRE_PRECISION / CLAIMWIRE_STANCE_PRECISION force one
         self.precision = choose_precision(precision, role="stance")
+        # forced int8 takes each layer's fixed range from the model's `int8_ranges.json` (every
+        # member's), so a pair scores the same in any batch; without them, one range per call
+        ranges = [read_ranges(Path(s)) if Path(s).is_dir() else None for s in sources]
+        self.int8_ranges = "fixed" if all(r is not None for r in ranges) else "per call"
+        if self.int8_ranges == "per call":
+            ranges = [None for _ in sources]
         if self.precision == "int8":
-            self._members = [(tok, quantize_int8(model), order) for tok, model, order in self._members]
+            self._members = [
+                (tok, quantize_int8(model, member_ranges), order)
+                for (tok, model, order), member_ranges in zip(self._members, ranges, strict=True)
+            ]
         elif self.precision == "bf16":
             for _tok, model, _order in self._members:
                 linear_weights_bf16(model)
@@ -281,6 +292,18 @@ class CrossEncoderStance:
                 )
                 total += torch.log_softmax(raw[:, order], dim=-1)
         return total / len(self._members)
+
+    def measure_int8_ranges(self, pairs: Sequence[tuple[str, str]]) -> list[dict[str, float]]:
+        """Each member's fixed int8 activation ranges (`index.int8`), measured on `pairs` in fp32."""
+        if self.precision != "fp32":
+            raise StanceModelError(f"int8 ranges are measured on the fp32 model, not {self.precision}")
+
+        def runner(model: Any, tokenizer: Any) -> Callable[[], object]:
+            return lambda: batched_logits(
+                model, tokenizer, pairs, max_length=self.max_length, batch_size=self.batch_size
+            )
+
+        return [activation_ranges(model, runner(model, tok)) for tok, model, _order in self._members]
 
     def calibrated_logits(self, pairs: Sequence[tuple[str, str]]) -> torch.Tensor:
         """Logits with the label-shift offsets and temperature applied (what `predict` softmaxes)."""

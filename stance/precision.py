@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from index.int8 import quantize_int8
 from index.precision import (
     BF16_FLAGS,
     PRECISIONS,
@@ -11,7 +12,6 @@ from index.precision import (
     cpu_flags,
     describe,
     native_bf16,
-    quantize_int8,
 )
 
 __all__ = [
