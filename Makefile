@@ -138,7 +138,7 @@ train-stance: $(STAMP) ## train the stance cross-encoder (3 stages, resumable; ~
 # (CLAIMWIRE_STANCE_MODEL=$(TEACHER)), or label pairs with it for distillation (`python -m stance label`).
 TEACHER ?= .cache/stance-teacher
 TEACHER_BASE := .cache/bases/all-mpnet-base-v2
-train-teacher: $(STAMP) ## train all-mpnet-base-v2 as a stance teacher (resumable; ~70 min on 2 cores with AMX, hours without native bf16), calibrate it, fit its rule
+train-teacher: $(STAMP) ## train all-mpnet-base-v2 as a stance teacher (resumable; ~80 min on 2 cores with AMX, hours without native bf16), calibrate it, fit its rule
 	$(PY) -m stance fetch-base --out $(TEACHER_BASE)
 	$(PY) -m stance train --base $(TEACHER_BASE) --out $(TEACHER) --work-dir $(TEACHER)-work \
 		--data nli-news:train --data nli-news:extra \
