@@ -10,6 +10,7 @@ directory carries a `calibration.json` (written by `python -m stance calibrate`)
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import threading
@@ -23,6 +24,8 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from index.int8 import activation_ranges, quantize_int8, read_ranges
 from stance.precision import choose_precision
+
+log = logging.getLogger(__name__)
 
 SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "models" / "stance-minilm-l6-nli"
 CALIBRATION_FILE = "calibration.json"
@@ -247,13 +250,19 @@ class CrossEncoderStance:
         self.precision = choose_precision(precision, role="stance")
         # forced int8 takes each layer's fixed range from the model's `int8_ranges.json` (every
         # member's), so a pair scores the same in any batch; without them, one range per call
-        ranges = [read_ranges(Path(s)) if Path(s).is_dir() else None for s in sources]
-        self.int8_ranges = "fixed" if all(r is not None for r in ranges) else "per call"
-        if self.int8_ranges == "per call":
-            ranges = [None for _ in sources]
+        self.int8_ranges: str | None = None
         if self.precision == "int8":
+            ranges = [read_ranges(Path(s)) if Path(s).is_dir() else None for s in sources]
+            fixed = all(r is not None for r in ranges)
+            self.int8_ranges = "fixed" if fixed else "per call"
+            if not fixed:
+                log.warning(
+                    "stance model %s has no int8_ranges.json for its weights (python -m stance "
+                    "int8-ranges): int8 ranges per call, so scores depend on the batch",
+                    source,
+                )
             self._members = [
-                (tok, quantize_int8(model, member_ranges), order)
+                (tok, quantize_int8(model, member_ranges if fixed else None), order)
                 for (tok, model, order), member_ranges in zip(self._members, ranges, strict=True)
             ]
         elif self.precision == "bf16":
