@@ -12,7 +12,6 @@ else is in the batch. The weights keep one int8 scale per output channel.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -37,15 +36,15 @@ class FixedRangeLinear(torch.nn.Module):
 
     def __init__(self, quantized: Any, bound: float) -> None:
         super().__init__()
-        self.quantized = quantized  # the dynamic int8 Linear: its packed weights and bias
+        # the dynamic int8 Linear's packed weights and bias
+        self.packed = quantized._packed_params._packed_params
         self.bound = float(bound)
         self.scale = 2.0 * self.bound / 127.0
         self.zero_point = 64  # 0 sits mid-range: -bound -> 0, +bound -> 127
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        packed = self.quantized._packed_params._packed_params
         flat = x.reshape(-1, x.shape[-1])
-        out: torch.Tensor = _LINEAR(flat, self.scale, self.zero_point, packed)
+        out: torch.Tensor = _LINEAR(flat, self.scale, self.zero_point, self.packed)
         return out.reshape(*x.shape[:-1], out.shape[-1])
 
 
@@ -67,11 +66,12 @@ def quantize_int8(model: Any, ranges: dict[str, float] | None = None) -> Any:
         spec = {torch.nn.Linear: quantization.per_channel_dynamic_qconfig}
         quantized = quantization.quantize_dynamic(model, spec, dtype=torch.qint8)
     if ranges:
-        missing = [name for name, _ in linear_layers(model) if name not in ranges]
+        names = [name for name, _ in linear_layers(model)]
+        missing = [name for name in names if name not in ranges]
         if missing:
             raise ValueError(f"no int8 range for {len(missing)} Linear layers (first: {missing[0]})")
         # the quantised layers sit where the Linear layers were, under the same names
-        for name, _ in linear_layers(model):
+        for name in names:
             parent_name, _, attr = name.rpartition(".")
             parent = quantized.get_submodule(parent_name)
             setattr(parent, attr, FixedRangeLinear(getattr(parent, attr), ranges[name]))
@@ -113,14 +113,12 @@ def activation_ranges(
 
 def weights_digest(model_dir: Path) -> str | None:
     """sha256 of the model's weights file: ranges measured on other weights are not used."""
+    from index.store import _sha256
+
     for name in ("model.safetensors", "pytorch_model.bin"):
         path = model_dir / name
         if path.is_file():
-            digest = hashlib.sha256()
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-            return digest.hexdigest()
+            return _sha256(path)
     return None
 
 
