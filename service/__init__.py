@@ -25,6 +25,7 @@ then `test_config`):
     CONFLICT_THRESHOLD         (fitted) both sides at least this: conflicting
     CONFLICT_MARGIN            (fitted) both sides count and within this of each other: conflicting
     REFERENCE_WEIGHT           (fitted) with-context weight for a passage opening with They / It / This
+    CALIBRATED_CONFIDENCE      true   confidence = the probability that the verdict is right (fitted)
     (fitted: the stance model's rule.json, `make fit-rule`; a setting overrides it)
     MAX_CLAIM_LENGTH           2000   characters per claim
     BATCH_LIMIT                32     claims per batch request

@@ -50,6 +50,9 @@ class DefaultConfig:
     CONFLICT_MARGIN: float | None = None  # ... or both count and differ by less than this: conflicting
     CONTEXT_WEIGHT: float | None = None  # 0..1: weight of the with-context reading against alone
     REFERENCE_WEIGHT: float | None = None  # 0..1: the same for a passage opening with They / It / This
+    # The verdict's confidence as the probability that it is right, by the curves fitted on dev with
+    # the rule (rule.json's "confidence"; README "Verdict rules"); false: the rule's raw confidence.
+    CALIBRATED_CONFIDENCE = True
 
     # Limits.
     MAX_CLAIM_LENGTH = 2000  # characters

@@ -15,7 +15,14 @@ of the split to `POST /verify` of a real app (the configured models, in-process)
 `python -m service.news_eval fit --model DIR` fits the decision rule (`stance.rule.Thresholds`)
 for a stance model on the **dev** split: it retrieves and reads every candidate once through the
 pipeline's own functions, then searches the thresholds by coordinate ascent (from several
-starting gates, `GATE_STARTS`) and writes `DIR/rule.json`. The test split is never used for fitting.
+starting gates, `GATE_STARTS`) and writes `DIR/rule.json`; then it posts every dev claim to
+`/verify` under that rule and fits the confidence curves (`stance.confidence`: the confidence as the
+probability that the verdict is right) into it. `fit-confidence` fits only the curves. `verify`
+also prints, before its last line, how well the confidences predict right verdicts:
+
+    verify_confidence ece=X brier=X auroc=X mean_confidence=X sure_share=X sure_accuracy=X
+
+The test split is never used for fitting.
 """
 
 from __future__ import annotations
@@ -28,12 +35,13 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from stance.confidence import ConfidenceReport, confidence_report, fit_confidence_map
 from stance.news import EVENTS_DIR, NewsClaim, event_claims, load_events
-from stance.rule import Reading, Thresholds, read_rule, write_rule
+from stance.rule import RULE_FILE, Reading, Thresholds, read_rule, write_rule
 
 EVAL_ROOT = Path("var/eval")
 TOP_K = 10
@@ -95,14 +103,23 @@ class Scores:
     wrong_bucket: int = 0
     listed: int = 0
     confusion: Counter[tuple[str, str]] | None = None
+    # (verdict, confidence, right) of each answer, when scored through `verify`
+    answers: list[tuple[str, float, bool]] = field(default_factory=list)
 
     def add(
-        self, gold: NewsClaim, verdict: str, supporting: Sequence[str], contradicting: Sequence[str]
+        self,
+        gold: NewsClaim,
+        verdict: str,
+        supporting: Sequence[str],
+        contradicting: Sequence[str],
+        confidence: float | None = None,
     ) -> None:
-        """One answer: its verdict and the texts of its listed passages, per side."""
+        """One answer: its verdict, the texts of its listed passages per side, its confidence."""
         if self.confusion is None:
             self.confusion = Counter()
         self.confusion[(gold.verdict, verdict)] += 1
+        if confidence is not None:
+            self.answers.append((verdict, confidence, verdict == gold.verdict))
         self.claims += 1
         self.verdict_right += verdict == gold.verdict
         sup = {key(s) for s in gold.supporting}
@@ -157,14 +174,21 @@ class Scores:
 # end to end through POST /verify
 
 
-def run_verify(split: str, *, stance_model: str | None, show: int = 0) -> Scores:
-    """Post every claim of the split to `/verify` on a real app over the split's index."""
+def run_verify(
+    split: str, *, stance_model: str | None, show: int = 0, calibrated_confidence: bool = True
+) -> Scores:
+    """Post every claim of the split to `/verify` on a real app over the split's index
+    (`calibrated_confidence` false: answers with the rule's raw confidence, to fit the map on)."""
     from index import load_embedder
     from service import create_app
 
     embedder = load_embedder()
     index_dir = ensure_index(split, embedder)
-    config: dict[str, Any] = {"INDEX_DIR": str(index_dir), "RELOAD_THREAD": False}
+    config: dict[str, Any] = {
+        "INDEX_DIR": str(index_dir),
+        "RELOAD_THREAD": False,
+        "CALIBRATED_CONFIDENCE": calibrated_confidence,
+    }
     if stance_model:
         config["STANCE_MODEL"] = stance_model
     app = create_app(config)
@@ -187,7 +211,7 @@ def run_verify(split: str, *, stance_model: str | None, show: int = 0) -> Scores
             body = resp.get_json()
             sup = [e["text"] for e in body["supporting"]]
             con = [e["text"] for e in body["contradicting"]]
-            scores.add(claim, body["verdict"], sup, con)
+            scores.add(claim, body["verdict"], sup, con, body["confidence"])
             if show and body["verdict"] != claim.verdict and show > 0:
                 show -= 1
                 print(f"  [{claim.verdict} -> {body['verdict']}] {claim.claim}")
@@ -337,6 +361,34 @@ def fit(
     return replace(best, min_similarity=min(support_gate, contradict_gate))
 
 
+def fit_confidence(model_dir: Path, split: str) -> None:
+    """Fit the rule's confidence curves (`stance.confidence`) on the split's answers through
+    `/verify` under the model's rule.json, with the raw confidence, and add them to rule.json."""
+    rule = read_rule(model_dir)
+    if rule is None:
+        raise SystemExit(f"{model_dir} has no {RULE_FILE}: fit the rule first (make fit-rule)")
+    scores = run_verify(split, stance_model=str(model_dir), calibrated_confidence=False)
+    curves = fit_confidence_map(scores.answers)
+    raw = confidence_report([(c, ok) for _, c, ok in scores.answers])
+    fitted = confidence_report([(curves(v, c), ok) for v, c, ok in scores.answers])
+    print(f"raw confidence:    {raw.line()}")
+    print(f"fitted confidence: {fitted.line()}")
+    path = model_dir / RULE_FILE
+    report = {k: v for k, v in json.loads(path.read_text()).items() if k not in ("thresholds", "confidence")}
+    report["confidence_fit"] = {
+        "fitted_on": f"data/nli-news {split} split ({raw.answers} claims) through /verify, never test",
+        "curve": "confidence = sigmoid(slope * logit(raw) + intercept) per verdict (stance.confidence)",
+        "raw": _report_json(raw),
+        "fitted": _report_json(fitted),
+    }
+    write_rule(model_dir, replace(rule, confidence_map=curves), report)
+    print(f"written {path}")
+
+
+def _report_json(r: ConfidenceReport) -> dict[str, float]:
+    return {k: round(getattr(r, k), 4) for k in ("accuracy", "mean_confidence", "ece", "brier", "auroc")}
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     parser = argparse.ArgumentParser(prog="python -m service.news_eval", description=__doc__.splitlines()[0])
@@ -345,7 +397,14 @@ def main(argv: list[str] | None = None) -> int:
     p_verify.add_argument("--split", default="test", choices=("train", "dev", "test"))
     p_verify.add_argument("--model", default=None, help="stance model (default: the shipped one)")
     p_verify.add_argument("--show", type=int, default=0, help="print this many wrong verdicts")
-    p_fit = sub.add_parser("fit", help="fit the decision rule on the dev split; writes MODEL/rule.json")
+    p_conf = sub.add_parser(
+        "fit-confidence",
+        help="fit only the confidence curves of MODEL's rule on the dev split (rule.json's thresholds kept)",
+    )
+    p_conf.add_argument("--model", default="models/stance-minilm-l6-nli")
+    p_fit = sub.add_parser(
+        "fit", help="fit the decision rule, then its confidence curves, on dev; writes MODEL/rule.json"
+    )
     p_fit.add_argument("--model", default="models/stance-minilm-l6-nli")
     p_fit.add_argument("--split", default="dev", choices=("train", "dev"))
     p_fit.add_argument(
@@ -382,7 +441,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "verify":
         scores = run_verify(args.split, stance_model=args.model, show=args.show)
         print(scores.table())
+        print(confidence_report([(c, ok) for _, c, ok in scores.answers]).line())
         print(scores.line())
+        return 0
+    if args.command == "fit-confidence":
+        fit_confidence(Path(args.model), "dev")
         return 0
 
     start = Thresholds()
@@ -439,6 +502,7 @@ def main(argv: list[str] | None = None) -> int:
         },
     )
     print(f"written {Path(args.model) / 'rule.json'}")
+    fit_confidence(Path(args.model), args.split)
     return 0
 
 

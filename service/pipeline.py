@@ -15,6 +15,8 @@ No Flask here: the HTTP layer (`service.resources`) and the batch CLI (`service.
    its `attribution` and its `mismatches` against the claim; each side's distinct original
    sources are counted (`independent_sources`), and a supported or refuted verdict's confidence
    is combined over those independent sources (`corroborate`), so copies never add to it.
+7. The confidence becomes the probability that the verdict is right: the model's fitted curve for
+   that verdict (`stance.confidence`, rule.json), increasing, so step 6's order is kept.
 """
 
 from __future__ import annotations
@@ -480,7 +482,10 @@ def _verification(
     passages = {h.passage.passage_id: h.passage for h in hits}
     supporting, supporting_study = _with_evidence(result.supporting, study, passages)
     contradicting, contradicting_study = _with_evidence(result.contradicting, study, passages)
-    confidence = corroborate(result.verdict, result.confidence, supporting, contradicting, t)
+    # over independent sources, then as the probability that the verdict is right (`stance.confidence`)
+    confidence = t.calibrated(
+        result.verdict, corroborate(result.verdict, result.confidence, supporting, contradicting, t)
+    )
     explanation = None
     if query.explain:
         read = {h.passage.passage_id: r for h, r in zip(relevant, readings, strict=True)}

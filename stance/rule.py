@@ -45,10 +45,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from stance.confidence import ConfidenceMap
 
 RULE_FILE = "rule.json"
 # Configuration keys (service settings) for each field.
@@ -143,13 +145,25 @@ class Thresholds:
     # higher than `context_weight`: alone such a sentence has no subject, and reading only these
     # with their previous sentence costs about a tenth more pairs, not twice as many.
     reference_weight: float = 0.0
+    # The verdict's confidence as the probability that it is right (`stance.confidence`), fitted
+    # with the thresholds on dev (rule.json's "confidence"); None: the raw confidence. Not a threshold:
+    # not compared, not searched by the fit.
+    confidence_map: ConfidenceMap | None = field(default=None, compare=False)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], fitted: Thresholds | None = None) -> Thresholds:
-        """The fitted rule (or the defaults), with every setting present in `config` on top."""
+        """The fitted rule (or the defaults), with every setting present in `config` on top
+        (`CALIBRATED_CONFIDENCE` false: the raw confidence, without the fitted map)."""
         base = fitted or cls()
         changes: dict[str, Any] = {}
+        calibrated = config.get("CALIBRATED_CONFIDENCE", True)
+        if not isinstance(calibrated, bool):
+            raise ValueError(f"CALIBRATED_CONFIDENCE must be true or false, not {calibrated!r}")
+        if not calibrated:
+            changes["confidence_map"] = None
         for f in fields(cls):
+            if f.name not in CONFIG_KEYS:
+                continue
             value = config.get(CONFIG_KEYS[f.name])
             if value is not None:
                 changes[f.name] = int(value) if f.name == "candidates" else float(value)
@@ -254,8 +268,16 @@ class Thresholds:
             return Verdict.NOT_ENOUGH_INFO, 1.0
         return Verdict.NOT_ENOUGH_INFO, 1.0 - best_relevant
 
+    def calibrated(self, verdict: Verdict, confidence: float) -> float:
+        """The verdict's confidence as the probability that it is right (`confidence_map`), or
+        as it is when there is no map."""
+        if self.confidence_map is None:
+            return confidence
+        return self.confidence_map(str(verdict), confidence)
+
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """The thresholds (the confidence map is written beside them: `write_rule`)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name in CONFIG_KEYS}
 
 
 def read_rule(model_dir: Path | str | None) -> Thresholds | None:
@@ -266,13 +288,17 @@ def read_rule(model_dir: Path | str | None) -> Thresholds | None:
     if not path.is_file():
         return None
     data = json.loads(path.read_text())
-    known = {f.name for f in fields(Thresholds)}
-    return Thresholds(**{k: v for k, v in data.get("thresholds", data).items() if k in known})
+    thresholds = {k: v for k, v in data.get("thresholds", data).items() if k in CONFIG_KEYS}
+    curves = data.get("confidence")
+    return Thresholds(**thresholds, confidence_map=ConfidenceMap.from_json(curves) if curves else None)
 
 
 def write_rule(model_dir: Path, rule: Thresholds, report: Mapping[str, Any]) -> None:
-    """Write `rule.json` (thresholds plus how they were fitted) atomically."""
+    """Write `rule.json` (thresholds, the confidence map, how they were fitted) atomically."""
     path = model_dir / RULE_FILE
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"thresholds": rule.to_json(), **report}, indent=2) + "\n")
+    record: dict[str, Any] = {"thresholds": rule.to_json()}
+    if rule.confidence_map is not None:
+        record["confidence"] = rule.confidence_map.to_json()
+    tmp.write_text(json.dumps({**record, **report}, indent=2) + "\n")
     tmp.replace(path)
