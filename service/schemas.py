@@ -395,7 +395,13 @@ class VerifyResponseSchema(ma.Schema):
 
     claim = fields.String(required=True)
     verdict = fields.Enum(Verdict, by_value=True, required=True)
-    confidence = fields.Float(required=True, metadata={"description": "0..1; see README, Verdict rules."})
+    confidence = fields.Float(
+        required=True,
+        metadata={
+            "description": "0..1: the probability that the verdict is right, by curves fitted on dev "
+            "claims for each verdict (README, Verdict rules)."
+        },
+    )
     supporting = fields.List(
         fields.Nested(EvidenceSchema), required=True, metadata={"description": "Best first."}
     )
