@@ -47,7 +47,9 @@ def test_fitted_curves_match_how_often_each_verdict_is_right() -> None:
 
 def test_a_raw_confidence_that_orders_answers_backwards_gives_a_constant() -> None:
     rng = random.Random(3)
-    answers = [("refuted", raw, rng.random() < 1.2 - raw) for raw in (rng.uniform(0.5, 1.0) for _ in range(500))]
+    answers = [
+        ("refuted", raw, rng.random() < 1.2 - raw) for raw in (rng.uniform(0.5, 1.0) for _ in range(500))
+    ]
     curves = fit_confidence_map(answers)
     assert curves("refuted", 0.55) == pytest.approx(curves("refuted", 0.99))
     rate = sum(ok for _, _, ok in answers) / len(answers)
