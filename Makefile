@@ -179,7 +179,7 @@ FIT_MIN_SIMILARITY ?= 0.35
 # 0.02), so a refit does not churn thresholds over noise. A newly trained model gets a fresh fit
 # (FIT_FRESH=1 FIT_MIN_GAIN=0: train-stance, train-teacher).
 FIT_MIN_GAIN ?= 0.01
-fit-rule: $(STAMP) ## fit the verdict rule for STANCE_MODEL on data/nli-news dev events (writes rule.json)
+fit-rule: $(STAMP) ## fit the verdict rule and its confidence curves for STANCE_MODEL on data/nli-news dev events (writes rule.json)
 	$(PY) -m service.news_eval fit --model $(STANCE_MODEL) $(if $(FIT_CONTEXT_WEIGHT),--context-weight $(FIT_CONTEXT_WEIGHT)) \
 		$(if $(FIT_MIN_SIMILARITY),--min-similarity $(FIT_MIN_SIMILARITY)) \
 		$(if $(FIT_SUPPORT_THRESHOLD),--support-threshold $(FIT_SUPPORT_THRESHOLD)) \
