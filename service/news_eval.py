@@ -486,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(rule.to_json()))
     write_rule(
         Path(args.model),
-        rule,
+        replace(rule, confidence_map=None),  # curves for these thresholds come next
         {
             "fitted_on": f"data/nli-news {args.split} split ({after.claims} claims), never test",
             "objective": "verdict_acc + 0.5*min(recalls) + 0.25*(sum of recalls) - 0.5*wrong_bucket_rate",

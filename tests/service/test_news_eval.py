@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from service import news_eval
 from service.news_eval import GATE_STARTS, Scores, fit, key, main, write_corpus
 from stance.news import NewsClaim
-from stance.rule import Thresholds
+from stance.rule import Thresholds, Verdict, read_rule, write_rule
 
 
 def claim(verdict: str, supporting: tuple[str, ...] = (), contradicting: tuple[str, ...] = ()) -> NewsClaim:
@@ -113,3 +114,33 @@ def test_a_refit_keeps_the_current_rule_unless_a_start_beats_it_by_the_min_gain(
     assert fit([], start, fixed=("min_similarity",), current=current, min_gain=0.01) == current
     assert set(gains) == {0.01}  # each ascent's moves need the same gain
     assert fit([], start, fixed=("min_similarity",), current=current) != current  # no min gain: the best
+
+
+def test_fit_confidence_adds_curves_to_the_rule_and_keeps_its_thresholds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Wiring: the dev answers (raw confidence) go to the curve fit, the curves into rule.json."""
+    import json
+    import random
+
+    rule = Thresholds(conflict_margin=0.1, reference_weight=0.75)
+    write_rule(tmp_path, rule, {"fitted_on": "dev", "dev": {"verdict_acc": 0.7}})
+    rng = random.Random(5)
+    scores = Scores()
+    raws = [rng.uniform(0.5, 1.0) for _ in range(400)]
+    scores.answers = [("supported", raw, rng.random() < raw - 0.3) for raw in raws]
+    calls = []
+
+    def fake_verify(split: str, *, stance_model: str | None, calibrated_confidence: bool = True) -> Any:
+        calls.append((split, stance_model, calibrated_confidence))
+        return scores
+
+    monkeypatch.setattr(news_eval, "run_verify", fake_verify)
+    assert main(["fit-confidence", "--model", str(tmp_path)]) == 0
+    assert calls == [("dev", str(tmp_path), False)]  # fitted on the raw confidence
+    data = json.loads((tmp_path / "rule.json").read_text())
+    assert set(data["confidence"]) == {"supported"}
+    assert data["dev"] == {"verdict_acc": 0.7} and data["confidence_fit"]["fitted"]["ece"] < 0.1
+    back = read_rule(tmp_path)
+    assert back == rule and back is not None and back.confidence_map is not None
+    assert back.calibrated(Verdict.SUPPORTED, 0.9) < 0.75  # right about 60% of the time at 0.9
