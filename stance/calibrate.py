@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 from pathlib import Path
@@ -10,23 +9,15 @@ from typing import Any
 
 import torch
 
+from stance.confidence import calibration_error
 from stance.data import LABEL_IDS, read_pairs, split_holdout
 from stance.model import CALIBRATION_FILE, CrossEncoderStance, ensemble_members
 
 
 def expected_calibration_error(probs: torch.Tensor, gold: torch.Tensor, bins: int = 15) -> float:
-    """ECE of the top-class confidence over equal-width bins."""
+    """ECE of the top-class confidence over equal-width bins (`stance.confidence.calibration_error`)."""
     confidence, predicted = probs.max(dim=-1)
-    correct = (predicted == gold).float()
-    ece = 0.0
-    edges = torch.linspace(0, 1, bins + 1)
-    for low, high in itertools.pairwise(edges.tolist()):
-        mask = (confidence > low) & (confidence <= high)
-        if mask.any():
-            ece += float(mask.float().mean()) * abs(
-                float(confidence[mask].mean()) - float(correct[mask].mean())
-            )
-    return ece
+    return calibration_error(confidence.tolist(), (predicted == gold).float().tolist(), bins)
 
 
 def fit_temperature(logits: torch.Tensor, gold: torch.Tensor) -> float:

@@ -68,49 +68,36 @@ class ConfidenceMap:
         return cls(tuple(curves))
 
 
-def _loss(xs: Sequence[float], ys: Sequence[bool], a: float, b: float, l2: float) -> float:
-    """Ridge-penalised log loss of sigmoid(a * x + b)."""
-    total = 0.5 * l2 * (a * a + b * b)
-    for x, y in zip(xs, ys, strict=True):
-        z = a * x + b
-        # log(1 + e^z) - y * z, without overflow
-        total += max(z, 0.0) + math.log1p(math.exp(-abs(z))) - float(y) * z
-    return total
-
-
 def _fit_curve(xs: Sequence[float], ys: Sequence[bool], l2: float) -> tuple[float, float]:
-    """Ridge logistic regression of ys on (x, 1) by damped Newton steps (a convex loss); where it
-    wants a negative slope (this verdict's raw confidence orders its answers backwards), the best
-    constant instead, so no curve ever decreases."""
-    a, b = _newton(xs, ys, l2, 1.0, 0.0, free_slope=True)
-    if a < 0:
-        a, b = _newton(xs, ys, l2, 0.0, b, free_slope=False)
-    return a, b
+    """Ridge logistic regression of ys on (x, 1), by L-BFGS as `stance.calibrate` fits its
+    temperature; where it wants a negative slope (this verdict's raw confidence orders its
+    answers backwards), the best constant instead, so no curve ever decreases."""
+    import torch
 
+    x = torch.tensor(xs, dtype=torch.float64)
+    y = torch.tensor([float(v) for v in ys], dtype=torch.float64)
 
-def _newton(
-    xs: Sequence[float], ys: Sequence[bool], l2: float, a: float, b: float, *, free_slope: bool
-) -> tuple[float, float]:
-    for _ in range(100):
-        ga, gb = l2 * a, l2 * b
-        haa, hab, hbb = l2, 0.0, l2
-        for x, y in zip(xs, ys, strict=True):
-            p = _sigmoid(a * x + b)
-            r, w = p - float(y), p * (1.0 - p)
-            ga, gb = ga + r * x, gb + r
-            haa, hab, hbb = haa + w * x * x, hab + w * x, hbb + w
-        if free_slope:
-            det = haa * hbb - hab * hab
-            da, db = (hbb * ga - hab * gb) / det, (haa * gb - hab * ga) / det
-        else:
-            da, db = 0.0, gb / hbb
-        step, before = 1.0, _loss(xs, ys, a, b, l2)
-        while step > 1e-6 and _loss(xs, ys, a - step * da, b - step * db, l2) > before:
-            step /= 2  # halve the step until the loss does not rise
-        a, b = a - step * da, b - step * db
-        if abs(step * da) < 1e-9 and abs(step * db) < 1e-9:
-            break
-    return a, b
+    def fit(free_slope: bool) -> tuple[float, float]:
+        params = torch.zeros(2, dtype=torch.float64, requires_grad=True)  # slope, intercept
+        optimizer = torch.optim.LBFGS(
+            [params], max_iter=200, tolerance_grad=1e-10, line_search_fn="strong_wolfe"
+        )
+
+        def closure() -> torch.Tensor:
+            optimizer.zero_grad()
+            slope = params[0] if free_slope else params[0] * 0.0  # held at 0
+            z = slope * x + params[1]
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(z, y, reduction="sum")
+            loss = loss + 0.5 * l2 * (slope**2 + params[1] ** 2)
+            loss.backward()  # type: ignore[no-untyped-call]
+            return loss
+
+        optimizer.step(closure)  # type: ignore[no-untyped-call]
+        slope, intercept = params.detach().tolist()
+        return (slope if free_slope else 0.0), intercept
+
+    slope, intercept = fit(free_slope=True)
+    return (slope, intercept) if slope >= 0 else fit(free_slope=False)
 
 
 def fit_confidence_map(answers: Sequence[tuple[str, float, bool]], l2: float = L2) -> ConfidenceMap:
@@ -150,6 +137,20 @@ class ConfidenceReport:
 SURE = 0.8  # "sure" answers, for the report: a fact-checker's threshold for trusting a verdict
 
 
+def calibration_error(confidence: Sequence[float], correct: Sequence[float], bins: int) -> float:
+    """Expected calibration error over `bins` equal-width bins (low, high] (the first from 0):
+    the share of answers in each bin times the gap between its mean confidence and its accuracy."""
+    n = len(confidence)
+    ece = 0.0
+    for k in range(bins):
+        low, high = k / bins, (k + 1) / bins
+        idx = [i for i, c in enumerate(confidence) if (low < c or k == 0) and c <= high]
+        if idx:
+            gap = sum(confidence[i] for i in idx) / len(idx) - sum(correct[i] for i in idx) / len(idx)
+            ece += len(idx) / n * abs(gap)
+    return ece
+
+
 def confidence_report(answers: Sequence[tuple[float, bool]]) -> ConfidenceReport:
     """ECE, Brier score, AUROC and the accuracy of the answers at confidence >= SURE."""
     n = len(answers)
@@ -157,13 +158,7 @@ def confidence_report(answers: Sequence[tuple[float, bool]]) -> ConfidenceReport
         raise ValueError("no answers to report on")
     right = [float(ok) for _, ok in answers]
     conf = [c for c, _ in answers]
-    ece = 0.0
-    for k in range(10):
-        lo, hi = k / 10, (k + 1) / 10
-        idx = [i for i, c in enumerate(conf) if lo <= c < hi or (k == 9 and c >= 1.0)]
-        if idx:
-            gap = sum(conf[i] for i in idx) / len(idx) - sum(right[i] for i in idx) / len(idx)
-            ece += len(idx) / n * abs(gap)
+    ece = calibration_error(conf, right, bins=10)
     pos = [c for c, ok in answers if ok]
     neg = [c for c, ok in answers if not ok]
     if pos and neg:
