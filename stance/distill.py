@@ -23,17 +23,19 @@ from tqdm import tqdm
 
 from stance.data import LABELS, Pair
 from stance.model import CrossEncoderStance
+from stance.rule import RULE_FILE
 
 
 def recipe_key(model: str, sources: Sequence[str], pairs: int) -> str:
     """What a partial file must agree with to be resumed: the sources, the pair count and the
     teacher, down to its weights and calibration files (a teacher retrained in the same
-    directory must not finish another teacher's file)."""
+    directory must not finish another teacher's file). The decision rule (`rule.json`) changes
+    no probability, so refitting it (`make fit-rule`) does not restart a labelling."""
     files = {}
     local = Path(model)
     if local.is_dir():
         for path in sorted(local.iterdir()):
-            if path.suffix in {".safetensors", ".bin", ".json"}:
+            if path.suffix in {".safetensors", ".bin", ".json"} and path.name != RULE_FILE:
                 stat = path.stat()
                 files[path.name] = [stat.st_size, stat.st_mtime_ns]
     ident = str(local.resolve()) if local.is_dir() else model

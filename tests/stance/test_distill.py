@@ -140,3 +140,15 @@ def test_a_teacher_retrained_in_place_does_not_resume_the_old_ones_file(tmp_path
     (teacher / "model.safetensors").write_bytes(b"new weights, retrained")
     assert recipe_key(str(teacher), ["nli-news:train"], 10) != before
     assert recipe_key(str(teacher), ["nli-news:dev"], 10) != recipe_key(str(teacher), ["nli-news:train"], 10)
+
+
+def test_refitting_the_teachers_rule_keeps_its_labelling_resumable(tmp_path: Path) -> None:
+    teacher = tmp_path / "teacher"
+    teacher.mkdir()
+    (teacher / "model.safetensors").write_bytes(b"weights")
+    (teacher / "calibration.json").write_text('{"temperature": 1.2}')
+    before = recipe_key(str(teacher), ["nli-news-unlabelled:16"], 10)
+    (teacher / "rule.json").write_text('{"support_threshold": 0.5}')
+    assert recipe_key(str(teacher), ["nli-news-unlabelled:16"], 10) == before
+    (teacher / "calibration.json").write_text('{"temperature": 1.3}')
+    assert recipe_key(str(teacher), ["nli-news-unlabelled:16"], 10) != before
