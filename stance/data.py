@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +65,16 @@ def read_pairs(path: Path) -> list[Pair]:
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
                 raise ValueError(f"{path}:{number}: not an NLI pair ({exc})") from exc
     return pairs
+
+
+def pairs_digest(pairs: Sequence[Pair]) -> str:
+    """A fingerprint of the pairs themselves (texts, labels, teachers' probabilities, in order):
+    what a resumed training run must still be reading, whatever its `--data` names."""
+    digest = hashlib.sha256()
+    for p in pairs:
+        digest.update(json.dumps([p.premise, p.hypothesis, p.label, p.soft]).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
 
 
 def split_holdout(pairs: list[Pair], size: int, seed: int) -> tuple[list[Pair], list[Pair]]:

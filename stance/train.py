@@ -25,7 +25,7 @@ from transformers import (
 )
 
 from stance.augment import sample_contrastive
-from stance.data import LABEL_IDS, LABELS, Pair, read_pairs, split_holdout
+from stance.data import LABEL_IDS, LABELS, Pair, pairs_digest, read_pairs, split_holdout
 from stance.model import batched_logits
 from stance.neutrals import build_related_neutrals
 from stance.precision import choose_precision, describe
@@ -245,6 +245,9 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
     train_pairs, holdout = split_holdout(pairs, config.holdout_size, config.holdout_seed)
     if config.limit is not None:
         train_pairs = train_pairs[: config.limit]
+    # The recipe names its sources (`nli-news:extra`), not their contents: an event file added or
+    # edited since a checkpoint was written changes the pairs, their order and the step count.
+    data = {"pairs": len(pairs), "sha256": pairs_digest(pairs)}
 
     start = config.init or config.base
     tokenizer = AutoTokenizer.from_pretrained(start)
@@ -264,7 +267,7 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
     neutrals: list[Pair] = []
     if config.related_neutrals:
         # cached per (seed, data): the embedding pass takes minutes on CPU
-        key = hashlib.sha256(repr((config.seed, config.data, len(train_pairs))).encode()).hexdigest()[:12]
+        key = hashlib.sha256(repr((config.seed, data["sha256"], len(train_pairs))).encode()).hexdigest()[:12]
         neutrals = build_related_neutrals(train_pairs, config.seed, work / f"related-neutrals-{key}.jsonl")
 
     def encode_epoch(epoch: int) -> tuple[list[Pair], list[dict[str, list[int]]], list[int]]:
@@ -296,20 +299,24 @@ def train(config: TrainConfig, on_step: Callable[[int], None] | None = None) -> 
     ckpt_path = work / CHECKPOINT
     if ckpt_path.exists():
         state = torch.load(ckpt_path, weights_only=False)
-        if state["fingerprint"] == config.fingerprint():
+        if state["fingerprint"] != config.fingerprint():
+            print(f"ignoring {ckpt_path}: it was written by a different recipe")
+        elif state.get("data") != data:
+            before = (state.get("data") or {}).get("pairs", "unknown")
+            print(f"ignoring {ckpt_path}: its training data changed since ({before} -> {len(pairs)} pairs)")
+        else:
             model.load_state_dict(state["model"])
             optimizer.load_state_dict(state["optimizer"])
             scheduler.load_state_dict(state["scheduler"])
             torch.set_rng_state(state["torch_rng"])
             step = int(state["step"])
             print(f"resuming from step {step}/{total_steps} ({ckpt_path})")
-        else:
-            print(f"ignoring {ckpt_path}: it was written by a different recipe")
 
     def save_checkpoint() -> None:
         _atomic_save(
             {
                 "fingerprint": config.fingerprint(),
+                "data": data,
                 "model": model.state_dict(),
                 "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict(),

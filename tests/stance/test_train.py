@@ -89,6 +89,28 @@ def test_a_changed_recipe_does_not_resume(
     assert "different recipe" in capsys.readouterr().out
 
 
+def test_changed_data_under_the_same_recipe_does_not_resume(
+    small_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `--data nli-news:extra` names a split, not its files: an event added between two runs
+    # changes the pairs while the recipe stays the same, and the checkpoint must not be reused.
+    config = _config(small_data, tmp_path)
+
+    def interrupt(step: int) -> None:
+        if step == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(config, on_step=interrupt)
+    rows = small_data.read_text().splitlines(keepends=True)
+    small_data.write_text("".join(rows[:-1]))  # one pair fewer, same recipe
+    capsys.readouterr()
+    report = train(config)
+    out = capsys.readouterr().out
+    assert "its training data changed since (48 -> 47 pairs)" in out and "resuming" not in out
+    assert report["steps"] == 5  # 39 training pairs / batch 8, all trained from the start
+
+
 def test_batches_are_seeded_and_cover_every_pair() -> None:
     lengths = [random.Random(i).randint(5, 120) for i in range(500)]
     first = epoch_batches(lengths, 32, seed=1, epoch=0)
