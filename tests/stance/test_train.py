@@ -45,17 +45,23 @@ def _config(data: Path, tmp_path: Path) -> TrainConfig:
     )
 
 
+def _train_until_ctrl_c(config: TrainConfig, at_step: int) -> None:
+    """Start a run and stop it as Ctrl-C would, after `at_step` optimiser steps."""
+
+    def interrupt(step: int) -> None:
+        if step == at_step:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(config, on_step=interrupt)
+
+
 def test_smoke_train_interrupt_and_resume(
     small_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = _config(small_data, tmp_path)
 
-    def interrupt(step: int) -> None:
-        if step == 2:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        train(config, on_step=interrupt)
+    _train_until_ctrl_c(config, at_step=2)
     assert (tmp_path / "work" / CHECKPOINT).is_file()
     assert not (tmp_path / "model").exists(), "an interrupted run must not publish a model"
 
@@ -96,12 +102,7 @@ def test_changed_data_under_the_same_recipe_does_not_resume(
     # changes the pairs while the recipe stays the same, and the checkpoint must not be reused.
     config = _config(small_data, tmp_path)
 
-    def interrupt(step: int) -> None:
-        if step == 2:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        train(config, on_step=interrupt)
+    _train_until_ctrl_c(config, at_step=2)
     rows = small_data.read_text().splitlines(keepends=True)
     small_data.write_text("".join(rows[:-1]))  # one pair fewer, same recipe
     capsys.readouterr()
