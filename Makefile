@@ -138,7 +138,7 @@ train-stance: $(STAMP) ## train the stance cross-encoder (3 stages, resumable; ~
 # (CLAIMWIRE_STANCE_MODEL=$(TEACHER)), or label pairs with it for distillation (`python -m stance label`).
 TEACHER ?= .cache/stance-teacher
 TEACHER_BASE := .cache/bases/all-mpnet-base-v2
-train-teacher: $(STAMP) ## train all-mpnet-base-v2 as a stance teacher (resumable; ~80 min on 2 cores with AMX, hours without native bf16), calibrate it, fit its rule
+train-teacher: $(STAMP) ## train all-mpnet-base-v2 as a stance teacher (resumable; ~1.5 h on 2 cores with AMX, ~3 h with avx512_bf16 alone), calibrate it, fit its rule
 	$(PY) -m stance fetch-base --out $(TEACHER_BASE)
 	$(PY) -m stance train --base $(TEACHER_BASE) --out $(TEACHER) --work-dir $(TEACHER)-work \
 		--data nli-news:train --data nli-news:extra \
@@ -150,7 +150,7 @@ train-teacher: $(STAMP) ## train all-mpnet-base-v2 as a stance teacher (resumabl
 
 # The teacher's labels that stage 3 learns (data/nli-news/transfer): every unlabelled event's claims
 # with their 16 nearest sentences, read by the teacher (trained first when missing). Resumable.
-transfer-labels: $(STAMP) ## train the teacher when missing and rewrite data/nli-news/transfer (~1.5 h on 2 cores)
+transfer-labels: $(STAMP) ## train the teacher when missing and rewrite data/nli-news/transfer (~2 h on 2 cores with AMX, the teacher included)
 	test -f $(TEACHER)/calibration.json || $(MAKE) train-teacher
 	$(PY) -m stance label-transfer --model $(TEACHER) --per-claim 16 --work-file $(STAGES)/transfer-all.jsonl
 
