@@ -150,7 +150,7 @@ train-teacher: $(STAMP) ## train all-mpnet-base-v2 as a stance teacher (resumabl
 
 # The teacher's labels that stage 3 learns (data/nli-news/transfer): every unlabelled event's claims
 # with their 16 nearest sentences, read by the teacher (trained first when missing). Resumable.
-transfer-labels: $(STAMP) ## train the teacher when missing and rewrite data/nli-news/transfer (~2 h on 2 cores with AMX, the teacher included)
+transfer-labels: $(STAMP) ## train the teacher when missing and rewrite data/nli-news/transfer (the teacher included: ~2 h on 2 cores with AMX, ~4.5 h with avx512_bf16 alone)
 	test -f $(TEACHER)/calibration.json || $(MAKE) train-teacher
 	$(PY) -m stance label-transfer --model $(TEACHER) --per-claim 16 --work-file $(STAGES)/transfer-all.jsonl
 
